@@ -1,0 +1,130 @@
+package io.raftcoord.client;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.client.internal.Futures;
+import io.raftcoord.client.internal.RaftTransport;
+import io.raftcoord.proto.DumpQuery;
+import io.raftcoord.proto.DumpReply;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.Query;
+import io.raftcoord.proto.QueryBatch;
+import io.raftcoord.proto.QueryBatchReply;
+import io.raftcoord.proto.QueryReply;
+import io.raftcoord.proto.ReplicaStatus;
+import io.raftcoord.proto.StatusQuery;
+import io.raftcoord.proto.TsoAllocateRequest;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.proto.RaftProtos.LogInfoProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * Per-replica inspection: status of every replica (asked one by one with no retries and a
+ * short timeout, so a dead replica answers "unreachable" instead of hanging), store dumps.
+ */
+public final class AdminClient {
+  private final RaftTransport transport;
+
+  AdminClient(RaftTransport transport) {
+    this.transport = transport;
+  }
+
+  /** Status of every replica in peer order; unreachable ones carry {@code error}. */
+  public List<ReplicaStatus> status() {
+    List<CompletableFuture<ReplicaStatus>> futures = new ArrayList<>();
+    for (RaftPeer peer : transport.group().getPeers()) {
+      futures.add(CompletableFuture.supplyAsync(() -> statusOf(peer)));
+    }
+    return futures.stream().map(CompletableFuture::join).toList();
+  }
+
+  private ReplicaStatus statusOf(RaftPeer peer) {
+    ReplicaStatus.Builder b = ReplicaStatus.newBuilder().setId(peer.getId().toString()).setAddress(peer.getAddress());
+    RaftProperties props = new RaftProperties();
+    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(1500, TimeUnit.MILLISECONDS));
+    try (RaftClient c = RaftClient.newBuilder().setProperties(props).setRaftGroup(transport.group())
+        .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build()) {
+      GroupInfoReply info = c.getGroupManagementApi(peer.getId()).info(RaftTransport.GROUP_ID);
+      b.setRole(info.getRoleInfoProto().getRole().name());
+      b.setTerm(termOf(info));
+      if (info.getRoleInfoProto().hasFollowerInfo()) {
+        b.setLeaderId(info.getRoleInfoProto().getFollowerInfo().getLeaderInfo().getId().getId().toStringUtf8());
+      } else if (info.getRoleInfoProto().hasLeaderInfo()) {
+        b.setLeaderId(peer.getId().toString());
+      }
+      LogInfoProto log = info.getLogInfoProto();
+      b.setCommitIndex(log.getCommitted().getIndex()).setAppliedIndex(log.getApplied().getIndex())
+          .setSnapshotIndex(log.hasLastSnapshot() ? log.getLastSnapshot().getIndex() : -1);
+      QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setStatus(StatusQuery.getDefaultInstance())).build();
+      byte[] reply = c.io().sendStaleRead(Message.valueOf(UnsafeByteOperations.unsafeWrap(q.toByteArray())), 0, peer.getId())
+          .getMessage().getContent().toByteArray();
+      var s = QueryBatchReply.parseFrom(reply).getReplies(0).getStatus();
+      b.setStoreAppliedIndex(s.getAppliedIndex()).setLastTimestamp(s.getTsoLast()).setNextId(s.getNextId());
+    } catch (IOException | RuntimeException e) {
+      b.setError("unreachable: " + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + firstLine(e.getMessage())));
+    }
+    return b.build();
+  }
+
+  /** The leader knows its term; other roles report the term of their last log entry. */
+  private static long termOf(GroupInfoReply info) {
+    var role = info.getRoleInfoProto();
+    return role.hasLeaderInfo() ? role.getLeaderInfo().getTerm() : info.getLogInfoProto().getLastEntry().getTerm();
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** Digest (and optionally all entries) of one replica's store, read linearizably on that replica. */
+  public DumpReply dump(String peerId, boolean full) {
+    QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setDump(DumpQuery.newBuilder().setFull(full))).build();
+    return single(Futures.join(transport.readFrom(q.toByteArray(), peerId))).getDump();
+  }
+
+  /** Digest of one replica's store as it is now, without waiting for the leader. */
+  public DumpReply localDump(String peerId) {
+    QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setDump(DumpQuery.getDefaultInstance())).build();
+    return single(Futures.join(transport.staleReadFrom(q.toByteArray(), peerId))).getDump();
+  }
+
+  /**
+   * TEST ONLY: a timestamp from one replica's memory, without the log. Answered only by
+   * replicas started with the planted bug {@code tso-local}; used to prove the checkers work.
+   */
+  public CompletableFuture<Long> unsafeLocalTimestamp() {
+    QueryBatch q = QueryBatch.newBuilder()
+        .addQueries(Query.newBuilder().setUnsafeLocalTso(TsoAllocateRequest.newBuilder().setCount(1))).build();
+    return transport.read(q.toByteArray()).thenApply(b -> single(b).getTso().getFirst());
+  }
+
+  private static QueryReply single(byte[] bytes) {
+    try {
+      QueryReply r = QueryBatchReply.parseFrom(bytes).getReplies(0);
+      if (r.getCode() != ErrorCode.OK) {
+        throw new CoordException(r.getCode(), r.getMessage());
+      }
+      return r;
+    } catch (InvalidProtocolBufferException e) {
+      throw new CoordException(ErrorCode.INTERNAL, "unreadable reply from server: " + e.getMessage());
+    }
+  }
+
+  static RaftPeerId peer(String id) {
+    return RaftPeerId.valueOf(id);
+  }
+}

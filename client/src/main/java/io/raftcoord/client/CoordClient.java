@@ -1,0 +1,150 @@
+package io.raftcoord.client;
+
+import io.raftcoord.client.internal.CommandPipeline;
+import io.raftcoord.client.internal.RaftTransport;
+import io.raftcoord.client.internal.TsoMerger;
+import io.raftcoord.proto.ClusterLayout;
+import java.io.IOException;
+import java.time.Duration;
+
+/**
+ * The entry point of the Java client. Thread-safe; share one per process so that concurrent
+ * callers' commands travel together in one Raft entry.
+ *
+ * <pre>{@code
+ * try (CoordClient c = CoordClient.builder().peers("127.0.0.1:9861,127.0.0.1:9862,127.0.0.1:9863").build()) {
+ *   long ts = c.tso().next();
+ *   IdRange ids = c.ids().allocate(1000);
+ * }
+ * }</pre>
+ */
+public final class CoordClient implements AutoCloseable {
+  private final RaftTransport transport;
+  private final CommandPipeline pipeline;
+  private final TsoClient tso;
+  private final IdClient ids;
+  private final AdminClient admin;
+
+  private CoordClient(Builder b) {
+    this.transport = new RaftTransport(b.peers, b.raftClients, b.deadline);
+    int inFlight = b.batching ? b.maxInFlight : Math.max(b.maxInFlight, 1024);
+    this.pipeline = new CommandPipeline(transport, inFlight, b.batching ? b.maxBatch : 1, b.authToken);
+    this.tso = new TsoClient(pipeline, b.tsoMerging ? new TsoMerger(pipeline, b.tsoMaxInFlight) : null);
+    this.ids = new IdClient(pipeline);
+    this.admin = new AdminClient(transport);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public TsoClient tso() {
+    return tso;
+  }
+
+  public IdClient ids() {
+    return ids;
+  }
+
+  public AdminClient admin() {
+    return admin;
+  }
+
+  /** Raft entries this client has sent (each is one batch of commands). */
+  public long batchesSent() {
+    return pipeline.batchesSent();
+  }
+
+  public long commandsSent() {
+    return pipeline.commandsSent();
+  }
+
+  @Override
+  public void close() {
+    try {
+      transport.close();
+    } catch (IOException e) {
+      throw new CoordException(io.raftcoord.proto.ErrorCode.INTERNAL, "close: " + e.getMessage(), e);
+    }
+  }
+
+  /** Options of a client; the defaults suit a local three-replica quorum. */
+  public static final class Builder {
+    private String peers = ClusterLayout.defaultPeers();
+    private int raftClients = 4;
+    private int maxInFlight = 8;
+    private int maxBatch = 1024;
+    private boolean batching = true;
+    private boolean tsoMerging = true;
+    private int tsoMaxInFlight = 4;
+    private Duration deadline = Duration.ofSeconds(10);
+    private String authToken = "";
+
+    /** {@code host:port,host:port,...} of every replica. */
+    public Builder peers(String peers) {
+      ClusterLayout.parsePeers(peers);
+      this.peers = peers;
+      return this;
+    }
+
+    /** Ratis clients used round-robin. */
+    public Builder raftClients(int n) {
+      this.raftClients = positive("raftClients", n);
+      return this;
+    }
+
+    /** Batches (Raft entries) outstanding at once. */
+    public Builder maxInFlight(int n) {
+      this.maxInFlight = positive("maxInFlight", n);
+      return this;
+    }
+
+    /** Most commands in one batch. */
+    public Builder maxBatch(int n) {
+      this.maxBatch = positive("maxBatch", n);
+      return this;
+    }
+
+    /** Off: every command is its own Raft entry (for comparison). */
+    public Builder batching(boolean on) {
+      this.batching = on;
+      return this;
+    }
+
+    /** Off: every {@code tso().next()} is its own allocate(1) command. */
+    public Builder tsoMerging(boolean on) {
+      this.tsoMerging = on;
+      return this;
+    }
+
+    public Builder tsoMaxInFlight(int n) {
+      this.tsoMaxInFlight = positive("tsoMaxInFlight", n);
+      return this;
+    }
+
+    /** Longest a call may take, retries included; past it the call fails with DEADLINE_EXCEEDED. */
+    public Builder deadline(Duration d) {
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException("deadline must be positive, got " + d);
+      }
+      this.deadline = d;
+      return this;
+    }
+
+    public Builder authToken(String token) {
+      this.authToken = token;
+      return this;
+    }
+
+    public CoordClient build() {
+      return new CoordClient(this);
+    }
+
+    private static int positive(String what, int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException(what + " must be positive, got " + n);
+      }
+      return n;
+    }
+  }
+}

@@ -1,0 +1,147 @@
+package io.raftcoord.server;
+
+import io.raftcoord.proto.ClusterLayout;
+import io.raftcoord.statemachine.sm.PlantedBug;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * Process entry point of one replica. Flags override the properties file; raw {@code raft.*}
+ * keys in the file are passed to Ratis. Logs go to {@code <data>/raftcoord.log}. SIGTERM closes
+ * the Ratis server cleanly.
+ */
+@Command(name = "coord-server", mixinStandardHelpOptions = true,
+    description = "Runs one replica of the raftcoord quorum.")
+public final class CoordServer implements Callable<Integer> {
+  @Option(names = "--config", description = "Properties file (keys: id, peers, data, admin.port, "
+      + "snapshot.threshold, log.segment.size, planted.bug, and raw raft.* Ratis keys).")
+  Path configFile;
+
+  @Option(names = "--id", description = "This replica's 1-based position in --peers.")
+  Integer id;
+
+  @Option(names = "--peers", description = "host:port,host:port,... (default: $RAFTCOORD_PEERS or the local quorum)")
+  String peers;
+
+  @Option(names = "--data", description = "Data directory (Raft log, snapshots, RocksDB, logs).")
+  Path data;
+
+  @Option(names = "--admin-port", description = "Admin HTTP port (metrics, health, status); default 9869+id; -1 disables.")
+  Integer adminPort;
+
+  @Option(names = "--snapshot-threshold", description = "Log entries between automatic snapshots (default ${DEFAULT-VALUE}).")
+  Long snapshotThreshold;
+
+  @Option(names = "--planted-bug", description = "TEST ONLY: enable a deliberate defect (tso-local).")
+  List<String> plantedBugs;
+
+  @Option(names = "--test-clock-control", description = "TEST ONLY: allow /admin/clock to skew this replica's clock.")
+  boolean testClockControl;
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new CoordServer());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      cmd.getErr().println("coord-server: " + e.getMessage());
+      return 2;
+    });
+    int code = cli.execute(args);
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    ServerConfig cfg = resolve();
+    // Before the first logger is created: logback.xml writes into the data directory.
+    System.setProperty("raftcoord.logDir", cfg.dataDir().toAbsolutePath().toString());
+    Files.createDirectories(cfg.dataDir());
+    Logger log = LoggerFactory.getLogger(CoordServer.class);
+    ReplicaServer replica = ReplicaServer.start(cfg, new ServerClock(), e -> {
+      log.error("fatal error in apply; halting so that this replica cannot diverge", e);
+      Runtime.getRuntime().halt(70);
+    });
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutting down replica {}", cfg.self().id());
+      try {
+        replica.close();
+      } catch (IOException | RuntimeException e) {
+        log.warn("error while closing", e);
+      }
+      stopped.countDown();
+    }, "shutdown"));
+    log.info("replica {} started; peers {}; admin port {}", cfg.self().id(), cfg.peers(), replica.adminPort());
+    stopped.await();
+    return 0;
+  }
+
+  ServerConfig resolve() throws IOException {
+    Properties props = new Properties();
+    if (configFile != null) {
+      if (!Files.isRegularFile(configFile)) {
+        throw new IllegalArgumentException("--config: no such file " + configFile);
+      }
+      try (InputStream in = Files.newInputStream(configFile)) {
+        props.load(in);
+      }
+    }
+    int index = id != null ? id : intProp(props, "id", -1);
+    if (index < 0) {
+      throw new IllegalArgumentException("--id is required (1-based position in --peers)");
+    }
+    List<ClusterLayout.Peer> peerList = ClusterLayout.parsePeers(
+        peers != null ? peers : props.getProperty("peers", ClusterLayout.defaultPeers()));
+    Path dataDir = data != null ? data : Path.of(props.getProperty("data", "data/n" + index));
+    int admin = adminPort != null ? adminPort : intProp(props, "admin.port", 9869 + index);
+    long threshold = snapshotThreshold != null ? snapshotThreshold
+        : longProp(props, "snapshot.threshold", ServerConfig.DEFAULT_SNAPSHOT_THRESHOLD);
+    long segment = longProp(props, "log.segment.size", ServerConfig.DEFAULT_SEGMENT_SIZE);
+    Set<PlantedBug> bugs = new HashSet<>();
+    if (plantedBugs != null) {
+      plantedBugs.forEach(b -> bugs.add(PlantedBug.parse(b)));
+    }
+    if (props.getProperty("planted.bug") != null) {
+      bugs.add(PlantedBug.parse(props.getProperty("planted.bug")));
+    }
+    Map<String, String> ratis = new TreeMap<>();
+    for (String k : props.stringPropertyNames()) {
+      if (k.startsWith("raft.")) {
+        ratis.put(k, props.getProperty(k));
+      }
+    }
+    return new ServerConfig(index, peerList, dataDir, admin, threshold, segment, bugs,
+        testClockControl || Boolean.parseBoolean(props.getProperty("test.clock.control", "false")), ratis);
+  }
+
+  private static int intProp(Properties p, String key, int dflt) {
+    return (int) longProp(p, key, dflt);
+  }
+
+  private static long longProp(Properties p, String key, long dflt) {
+    String v = p.getProperty(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(key + ": '" + v + "' is not a number");
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.raftcoord.server;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+
+/**
+ * The Ratis settings of a replica, as measured best on a 2-core machine (DESIGN.md). Reads are
+ * LINEARIZABLE (Ratis's DEFAULT is not); the log flushes asynchronously but acknowledges only
+ * flushed entries; snapshots are automatic and the log is purged up to the snapshot so that a
+ * lagging follower is caught up by snapshot install and restarts replay little.
+ */
+public final class RatisTuning {
+  private RatisTuning() {}
+
+  public static RaftProperties build(ServerConfig cfg) {
+    RaftProperties p = new RaftProperties();
+    RaftServerConfigKeys.setStorageDir(p, java.util.List.of(cfg.raftDir().toFile()));
+    GrpcConfigKeys.Server.setPort(p, cfg.self().port());
+    GrpcConfigKeys.Server.setHost(p, cfg.self().host());
+
+    RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+    RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, true);
+    RaftServerConfigKeys.Log.Appender.setBufferElementLimit(p, 16);
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("64KB"));
+    RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf(cfg.segmentSizeBytes()));
+
+    RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
+    // A fresh quorum elects quickly instead of waiting out a full timeout.
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMin(p, TimeDuration.valueOf(50, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.Rpc.setFirstElectionTimeoutMax(p, TimeDuration.valueOf(150, TimeUnit.MILLISECONDS));
+    RaftServerConfigKeys.LeaderElection.setPreVote(p, true);
+
+    RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+    RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, cfg.snapshotThreshold());
+    RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+    RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+    RaftServerConfigKeys.Log.setPurgeGap(p, (int) Math.min(Integer.MAX_VALUE, Math.max(1, cfg.snapshotThreshold() / 4)));
+    RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(p, true);
+
+    for (Map.Entry<String, String> e : cfg.ratisOverrides().entrySet()) {
+      p.set(e.getKey(), e.getValue());
+    }
+    return p;
+  }
+}

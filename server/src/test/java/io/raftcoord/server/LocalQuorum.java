@@ -1,0 +1,121 @@
+package io.raftcoord.server;
+
+import io.raftcoord.proto.ClusterLayout;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/** Three in-process replicas on free loopback ports, each with its own clock and data dir. */
+final class LocalQuorum implements AutoCloseable {
+  private final List<ClusterLayout.Peer> peers;
+  private final Path root;
+  private final ReplicaServer[] replicas;
+  private final ServerClock[] clocks;
+  private final long snapshotThreshold;
+  private final long segmentSize;
+
+  LocalQuorum(Path root, long snapshotThreshold, long segmentSize) throws IOException {
+    this.root = root;
+    this.snapshotThreshold = snapshotThreshold;
+    this.segmentSize = segmentSize;
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      sb.append(i == 0 ? "" : ",").append("127.0.0.1:").append(freePort());
+    }
+    this.peers = ClusterLayout.parsePeers(sb.toString());
+    this.replicas = new ReplicaServer[3];
+    this.clocks = new ServerClock[3];
+    for (int i = 0; i < 3; i++) {
+      clocks[i] = new ServerClock();
+      start(i + 1);
+    }
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  String peersString() {
+    return String.join(",", peers.stream().map(ClusterLayout.Peer::address).toList());
+  }
+
+  ServerConfig config(int index) {
+    return ServerConfig.defaults(index, peers, root.resolve("n" + index))
+        .withSnapshot(snapshotThreshold, segmentSize)
+        .withRatis(Map.of());
+  }
+
+  void start(int index) throws IOException {
+    replicas[index - 1] = ReplicaServer.start(config(index), clocks[index - 1], e -> {
+      throw new AssertionError("apply failed on replica " + index, e);
+    });
+  }
+
+  void stop(int index) throws IOException {
+    ReplicaServer r = replicas[index - 1];
+    replicas[index - 1] = null;
+    if (r != null) {
+      r.close();
+    }
+  }
+
+  ReplicaServer replica(int index) {
+    return replicas[index - 1];
+  }
+
+  ServerClock clock(int index) {
+    return clocks[index - 1];
+  }
+
+  Optional<Integer> leader() {
+    for (int i = 0; i < 3; i++) {
+      if (replicas[i] != null && replicas[i].isLeader()) {
+        return Optional.of(i + 1);
+      }
+    }
+    return Optional.empty();
+  }
+
+  int awaitLeader(Duration timeout) {
+    await(() -> leader().isPresent(), timeout, "a leader");
+    return leader().orElseThrow();
+  }
+
+  static void await(BooleanSupplier condition, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    List<IOException> errors = new ArrayList<>();
+    for (int i = 1; i <= 3; i++) {
+      try {
+        stop(i);
+      } catch (IOException e) {
+        errors.add(e);
+      }
+    }
+    if (!errors.isEmpty()) {
+      throw errors.get(0);
+    }
+  }
+}

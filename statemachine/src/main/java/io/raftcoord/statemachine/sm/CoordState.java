@@ -1,0 +1,188 @@
+package io.raftcoord.statemachine.sm;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.proto.AppliedMeta;
+import io.raftcoord.proto.BatchReply;
+import io.raftcoord.proto.Command;
+import io.raftcoord.proto.CommandBatch;
+import io.raftcoord.proto.CommandReply;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.Record;
+import io.raftcoord.statemachine.apply.AppliedMetaCodec;
+import io.raftcoord.statemachine.apply.ApplyContext;
+import io.raftcoord.statemachine.apply.ApplyResult;
+import io.raftcoord.statemachine.idempotency.IdempotencyLog;
+import io.raftcoord.statemachine.ids.IdControl;
+import io.raftcoord.statemachine.store.ColumnFamily;
+import io.raftcoord.statemachine.store.CoordStore;
+import io.raftcoord.statemachine.store.StoreBatch;
+import io.raftcoord.statemachine.store.StoreDump;
+import io.raftcoord.statemachine.store.StoreException;
+import io.raftcoord.statemachine.tso.TsoControl;
+import java.util.Optional;
+
+/**
+ * The deterministic core without Raft: applies one stamped {@link CommandBatch} per log entry to
+ * the domain controls and the store. Invariants: each entry is one store write holding all its
+ * records, its idempotency entries and the applied term/index; an entry at or below the stored
+ * applied index is ignored; apply reads nothing but the entry and committed state. Single
+ * threaded for writes (Ratis applies in log order); reads use volatile snapshots of the controls
+ * or a RocksDB snapshot.
+ */
+public final class CoordState implements AutoCloseable {
+  private final CoordStore store;
+  private final TsoControl tso = new TsoControl();
+  private final IdControl ids = new IdControl();
+  private final IdempotencyLog idempotency;
+  private volatile AppliedMeta applied;
+
+  public CoordState(CoordStore store, IdempotencyLog.Retention retention) {
+    this.store = store;
+    this.idempotency = new IdempotencyLog(retention);
+    byte[] meta = store.get(ColumnFamily.META, AppliedMetaCodec.KEY);
+    this.applied = meta == null ? AppliedMeta.getDefaultInstance() : AppliedMetaCodec.parse(meta);
+    tso.load(store);
+    ids.load(store);
+    idempotency.load(store);
+  }
+
+  public static CoordState open(java.nio.file.Path dir) {
+    return new CoordState(CoordStore.open(dir), IdempotencyLog.Retention.DEFAULT);
+  }
+
+  public long appliedIndex() {
+    return applied.getIndex();
+  }
+
+  public long appliedTerm() {
+    return applied.getTerm();
+  }
+
+  public long nowMs() {
+    return applied.getNowMs();
+  }
+
+  public TsoControl tso() {
+    return tso;
+  }
+
+  public IdControl ids() {
+    return ids;
+  }
+
+  public CoordStore store() {
+    return store;
+  }
+
+  /**
+   * Applies the entry at (term, index) holding {@code data}. Returns empty when the entry was
+   * applied before (exactly-once across restarts).
+   */
+  public Optional<BatchReply> apply(long term, long index, byte[] data) {
+    if (index <= applied.getIndex()) {
+      return Optional.empty();
+    }
+    CommandBatch batch;
+    try {
+      batch = CommandBatch.parseFrom(data);
+    } catch (InvalidProtocolBufferException e) {
+      // The leader only logs batches it parsed; an unreadable one still advances the index so
+      // that every replica agrees on what was applied.
+      batch = null;
+    }
+    long nowMs = Math.max(applied.getNowMs(), batch == null ? 0 : batch.getHeader().getLeaderTimeMs());
+    ApplyContext ctx = new ApplyContext(term, index, nowMs);
+    BatchReply reply;
+    try (StoreBatch sb = store.newBatch()) {
+      if (batch == null) {
+        reply = BatchReply.newBuilder().setIndex(index).setCode(ErrorCode.INVALID_ARGUMENT)
+            .setMessage("log entry " + index + " is not a command batch").build();
+      } else {
+        reply = applyBatch(ctx, batch, sb);
+      }
+      idempotency.prune(store, sb, nowMs);
+      AppliedMeta next = AppliedMeta.newBuilder().setTerm(term).setIndex(index).setNowMs(nowMs).build();
+      sb.put(ColumnFamily.META, AppliedMetaCodec.KEY, next.toByteArray());
+      store.write(sb);
+      applied = next;
+    } finally {
+      idempotency.entryDone();
+    }
+    return Optional.of(reply);
+  }
+
+  private BatchReply applyBatch(ApplyContext ctx, CommandBatch batch, StoreBatch sb) {
+    String batchKey = batch.getIdempotencyKey();
+    if (!batchKey.isEmpty()) {
+      Optional<byte[]> seen = idempotency.lookup(store, batchKey);
+      if (seen.isPresent()) {
+        return parseReply(seen.get()).toBuilder().setDeduplicated(true).build();
+      }
+    }
+    BatchReply.Builder out = BatchReply.newBuilder().setIndex(ctx.index());
+    for (Command cmd : batch.getCommandsList()) {
+      out.addReplies(applyCommand(ctx, cmd, sb));
+    }
+    BatchReply reply = out.build();
+    if (!batchKey.isEmpty()) {
+      idempotency.remember(sb, batchKey, reply.toByteArray(), ctx.nowMs(), ctx.index());
+    }
+    return reply;
+  }
+
+  private CommandReply applyCommand(ApplyContext ctx, Command cmd, StoreBatch sb) {
+    String key = cmd.getIdempotencyKey();
+    if (!key.isEmpty()) {
+      Optional<byte[]> seen = idempotency.lookup(store, key);
+      if (seen.isPresent()) {
+        try {
+          return CommandReply.parseFrom(seen.get());
+        } catch (InvalidProtocolBufferException e) {
+          throw new StoreException("corrupt remembered reply for " + key, e);
+        }
+      }
+    }
+    ApplyResult result = dispatch(ctx, cmd);
+    for (Record r : result.records()) {
+      replay(r, sb);
+    }
+    if (!key.isEmpty()) {
+      idempotency.remember(sb, key, result.reply().toByteArray(), ctx.nowMs(), ctx.index());
+    }
+    return result.reply();
+  }
+
+  private ApplyResult dispatch(ApplyContext ctx, Command cmd) {
+    return switch (cmd.getBodyCase()) {
+      case TSO_ALLOCATE -> tso.allocate(ctx, cmd.getTsoAllocate());
+      case ID_ALLOCATE -> ids.allocate(ctx, cmd.getIdAllocate());
+      case BODY_NOT_SET -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
+          "command has no body (client and server versions differ?)");
+    };
+  }
+
+  private void replay(Record r, StoreBatch sb) {
+    switch (r.getBodyCase()) {
+      case TSO_ADVANCED -> tso.replay(r.getTsoAdvanced(), sb);
+      case IDS_ALLOCATED -> ids.replay(r.getIdsAllocated(), sb);
+      case BODY_NOT_SET -> throw new IllegalStateException("record without body");
+    }
+  }
+
+  private static BatchReply parseReply(byte[] b) {
+    try {
+      return BatchReply.parseFrom(b);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt remembered batch reply", e);
+    }
+  }
+
+  public StoreDump dump(boolean full) {
+    return store.dump(full, AppliedMetaCodec.KEY, AppliedMetaCodec::index);
+  }
+
+  @Override
+  public void close() {
+    store.close();
+  }
+}

@@ -1,0 +1,282 @@
+package io.raftcoord.statemachine.sm;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.proto.BatchReply;
+import io.raftcoord.proto.CommandBatch;
+import io.raftcoord.proto.CommandHeader;
+import io.raftcoord.proto.DumpReply;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.Query;
+import io.raftcoord.proto.QueryBatch;
+import io.raftcoord.proto.QueryBatchReply;
+import io.raftcoord.proto.QueryReply;
+import io.raftcoord.proto.StatusReply;
+import io.raftcoord.proto.Timestamps;
+import io.raftcoord.proto.TsoAllocateReply;
+import io.raftcoord.statemachine.idempotency.IdempotencyLog;
+import io.raftcoord.statemachine.store.StoreDump;
+import io.raftcoord.statemachine.tso.TsoControl;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.protocol.TermIndex;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.statemachine.TransactionContext;
+import org.apache.ratis.statemachine.impl.BaseStateMachine;
+import org.apache.ratis.statemachine.impl.FileListSnapshotInfo;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Ratis adapter around {@link CoordState}. The leader stamps each batch in
+ * {@link #startTransaction}; every replica applies it in log order. Snapshots are RocksDB
+ * checkpoints ({@link SnapshotStore}); after Ratis installs one from the leader,
+ * {@link #reinitialize} swaps the live database for it. Reads ({@link #query}) hold the read
+ * lock so that they never see a database being swapped.
+ */
+public final class CoordStateMachine extends BaseStateMachine {
+  private static final Logger LOG = LoggerFactory.getLogger(CoordStateMachine.class);
+
+  /** Everything the server decides for the state machine. */
+  public record Options(Path dbDir, LeaderStamper stamper, IdempotencyLog.Retention retention,
+                        Set<PlantedBug> plantedBugs, Consumer<Throwable> onFatal) {
+    public Options {
+      plantedBugs = plantedBugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(plantedBugs);
+    }
+  }
+
+  private final Options options;
+  private final SnapshotStore snapshots = new SnapshotStore();
+  private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
+  private volatile CoordState state;
+  private long plantedLocalTso;
+
+  public CoordStateMachine(Options options) {
+    this.options = options;
+  }
+
+  @Override
+  public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
+    super.initialize(server, groupId, raftStorage);
+    snapshots.init(raftStorage);
+    getLifeCycle().startAndTransition(() -> openState(snapshots.getLatestSnapshot()));
+  }
+
+  private void openState(FileListSnapshotInfo latest) throws IOException {
+    Path dbDir = options.dbDir();
+    DbRestorer.cleanLeftovers(dbDir);
+    CoordState s = Files.exists(dbDir.resolve("CURRENT")) ? open(dbDir) : null;
+    if (latest != null && (s == null || s.appliedIndex() < latest.getIndex())) {
+      LOG.info("restoring {} from snapshot {} (store was at {})", dbDir, latest.getTermIndex(),
+          s == null ? "nothing" : s.appliedIndex());
+      if (s != null) {
+        s.close();
+      }
+      DbRestorer.restore(snapshots.dirFor(latest.getTermIndex()), dbDir);
+      s = open(dbDir);
+    }
+    if (s == null) {
+      s = open(dbDir);
+    }
+    state = s;
+    if (latest != null) {
+      setLastAppliedTermIndex(latest.getTermIndex());
+    }
+    LOG.info("state machine open: store applied index {}, latest snapshot {}", s.appliedIndex(),
+        latest == null ? "none" : latest.getTermIndex());
+  }
+
+  private CoordState open(Path dbDir) {
+    return new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention());
+  }
+
+  @Override
+  public SnapshotStore getStateMachineStorage() {
+    return snapshots;
+  }
+
+  @Override
+  public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
+    TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    CommandBatch batch;
+    try {
+      batch = CommandBatch.parseFrom(request.getMessage().getContent().toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      TransactionContext t = trx.build();
+      t.setException(new IllegalArgumentException("INVALID_ARGUMENT: request is not a command batch: " + e.getMessage()));
+      return t;
+    }
+    long term = getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
+    CommandHeader header = options.stamper().stamp(term, String.valueOf(getId()));
+    byte[] stamped = batch.toBuilder().setHeader(header).build().toByteArray();
+    return trx.setLogData(UnsafeByteOperations.unsafeWrap(stamped)).build();
+  }
+
+  @Override
+  public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
+    LogEntryProto entry = trx.getLogEntry();
+    try {
+      BatchReply reply = state.apply(entry.getTerm(), entry.getIndex(),
+          entry.getStateMachineLogEntry().getLogData().toByteArray()).orElse(null);
+      updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
+      ByteString out = reply == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(reply.toByteArray());
+      return CompletableFuture.completedFuture(Message.valueOf(out));
+    } catch (RuntimeException e) {
+      LOG.error("apply of entry {} failed; stopping this replica rather than diverge", entry.getIndex(), e);
+      options.onFatal().accept(e);
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public CompletableFuture<Message> query(Message request) {
+    QueryBatch batch;
+    try {
+      batch = QueryBatch.parseFrom(request.getContent().toByteArray());
+    } catch (InvalidProtocolBufferException e) {
+      return CompletableFuture.failedFuture(
+          new IllegalArgumentException("INVALID_ARGUMENT: request is not a query batch: " + e.getMessage()));
+    }
+    QueryBatchReply.Builder out = QueryBatchReply.newBuilder();
+    swapLock.readLock().lock();
+    try {
+      CoordState s = state;
+      for (Query q : batch.getQueriesList()) {
+        out.addReplies(s == null
+            ? QueryReply.newBuilder().setCode(ErrorCode.UNAVAILABLE).setMessage("replica is shutting down").build()
+            : answer(s, q));
+      }
+    } finally {
+      swapLock.readLock().unlock();
+    }
+    return CompletableFuture.completedFuture(Message.valueOf(UnsafeByteOperations.unsafeWrap(out.build().toByteArray())));
+  }
+
+  private QueryReply answer(CoordState s, Query q) {
+    return switch (q.getBodyCase()) {
+      case STATUS -> {
+        FileListSnapshotInfo snap = snapshots.getLatestSnapshot();
+        yield QueryReply.newBuilder().setStatus(StatusReply.newBuilder()
+            .setAppliedTerm(s.appliedTerm()).setAppliedIndex(s.appliedIndex()).setNowMs(s.nowMs())
+            .setTsoLast(s.tso().lastTimestamp()).setNextId(s.ids().nextId())
+            .setSnapshotIndex(snap == null ? -1 : snap.getIndex())).build();
+      }
+      case DUMP -> {
+        StoreDump d = s.dump(q.getDump().getFull());
+        yield QueryReply.newBuilder().setDump(DumpReply.newBuilder().setAppliedIndex(d.appliedIndex())
+            .setDigest(d.digest()).addAllEntries(d.entries())).build();
+      }
+      case UNSAFE_LOCAL_TSO -> unsafeLocalTso(s, q.getUnsafeLocalTso().getCount());
+      case BODY_NOT_SET -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
+          .setMessage("query has no body (client and server versions differ?)").build();
+    };
+  }
+
+  /** The planted bug: timestamps from this replica's memory, never logged. */
+  private synchronized QueryReply unsafeLocalTso(CoordState s, int count) {
+    if (!options.plantedBugs().contains(PlantedBug.TSO_LOCAL)) {
+      return QueryReply.newBuilder().setCode(ErrorCode.FAILED_PRECONDITION)
+          .setMessage("unsafe_local_tso is a planted bug; this replica was not started with --planted-bug tso-local")
+          .build();
+    }
+    if (count < 1 || count > TsoControl.MAX_COUNT) {
+      return QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage("bad count " + count).build();
+    }
+    long first = Math.max(plantedLocalTso, s.tso().lastTimestamp()) + 1;
+    if (Timestamps.logical(first) + count > Timestamps.LOGICAL_PER_MS) {
+      first = Timestamps.compose(Timestamps.physicalMs(first) + 1, 0);
+    }
+    plantedLocalTso = first + count - 1;
+    return QueryReply.newBuilder().setTso(TsoAllocateReply.newBuilder().setFirst(first).setCount(count)).build();
+  }
+
+  @Override
+  public long takeSnapshot() throws IOException {
+    CoordState s = state;
+    FileListSnapshotInfo latest = snapshots.getLatestSnapshot();
+    long latestIndex = latest == null ? -1 : latest.getIndex();
+    TermIndex ti = TermIndex.valueOf(s.appliedTerm(), s.appliedIndex());
+    if (ti.getIndex() <= 0 || ti.getIndex() <= latestIndex) {
+      return latestIndex;
+    }
+    if (ti.getIndex() > getLastAppliedTermIndex().getIndex()) {
+      // Still re-reading log entries the store already holds: a snapshot now would claim an
+      // index Ratis has not applied yet.
+      return latestIndex;
+    }
+    Path tmp = snapshots.tmpDirFor(ti);
+    SnapshotStore.deleteRecursively(tmp);
+    s.store().checkpoint(tmp);
+    snapshots.publish(tmp, ti);
+    LOG.info("snapshot {} taken", ti);
+    return ti.getIndex();
+  }
+
+  @Override
+  public void pause() {
+    if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+      getLifeCycle().transition(LifeCycle.State.PAUSING);
+      getLifeCycle().transition(LifeCycle.State.PAUSED);
+    }
+  }
+
+  @Override
+  public void reinitialize() throws IOException {
+    swapLock.writeLock().lock();
+    try {
+      FileListSnapshotInfo latest = snapshots.reload();
+      LOG.info("reinitializing from snapshot {}", latest == null ? "none" : latest.getTermIndex());
+      CoordState old = state;
+      state = null;
+      if (old != null) {
+        old.close();
+      }
+      if (latest != null) {
+        DbRestorer.restore(snapshots.dirFor(latest.getTermIndex()), options.dbDir());
+      }
+      state = open(options.dbDir());
+      if (latest != null) {
+        setLastAppliedTermIndex(latest.getTermIndex());
+      }
+    } finally {
+      swapLock.writeLock().unlock();
+    }
+    if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+      getLifeCycle().transition(LifeCycle.State.STARTING);
+      getLifeCycle().transition(LifeCycle.State.RUNNING);
+    }
+  }
+
+  /** The current state, for status pages and tests. */
+  public CoordState state() {
+    return state;
+  }
+
+  @Override
+  public void close() throws IOException {
+    swapLock.writeLock().lock();
+    try {
+      CoordState s = state;
+      state = null;
+      if (s != null) {
+        s.close();
+      }
+    } finally {
+      swapLock.writeLock().unlock();
+    }
+    super.close();
+  }
+}

@@ -1,0 +1,175 @@
+package io.raftcoord.statemachine.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.ToLongFunction;
+import org.rocksdb.Checkpoint;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Snapshot;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The replica's RocksDB: one column family per {@link ColumnFamily}. All state changes arrive
+ * as {@link StoreBatch}es; the store never decides anything. Writes go through the RocksDB WAL
+ * without fsync: the Raft log is the durable record and entries above the stored applied
+ * index are replayed from it after a crash.
+ */
+public final class CoordStore implements AutoCloseable {
+  static {
+    RocksDB.loadLibrary();
+  }
+
+  private final Path dir;
+  private final DBOptions dbOptions;
+  private final ColumnFamilyOptions cfOptions;
+  private final WriteOptions writeOptions;
+  private final RocksDB db;
+  private final EnumMap<ColumnFamily, ColumnFamilyHandle> handles = new EnumMap<>(ColumnFamily.class);
+  private final List<ColumnFamilyHandle> allHandles = new ArrayList<>();
+
+  private CoordStore(Path dir) {
+    this.dir = dir;
+    this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+        .setMaxBackgroundJobs(2).setKeepLogFileNum(3);
+    this.cfOptions = new ColumnFamilyOptions();
+    this.writeOptions = new WriteOptions().setSync(false);
+    List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+    descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
+    for (ColumnFamily cf : ColumnFamily.values()) {
+      descriptors.add(new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions));
+    }
+    try {
+      Files.createDirectories(dir);
+      this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, allHandles);
+    } catch (RocksDBException | IOException e) {
+      dbOptions.close();
+      cfOptions.close();
+      writeOptions.close();
+      throw new StoreException("open " + dir, e);
+    }
+    ColumnFamily[] cfs = ColumnFamily.values();
+    for (int i = 0; i < cfs.length; i++) {
+      handles.put(cfs[i], allHandles.get(i + 1));
+    }
+  }
+
+  public static CoordStore open(Path dir) {
+    return new CoordStore(dir);
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public byte[] get(ColumnFamily cf, byte[] key) {
+    try {
+      return db.get(handles.get(cf), key);
+    } catch (RocksDBException e) {
+      throw new StoreException("get from " + cf.dbName(), e);
+    }
+  }
+
+  public StoreBatch newBatch() {
+    return new StoreBatch(handles);
+  }
+
+  public void write(StoreBatch batch) {
+    try {
+      db.write(writeOptions, batch.raw());
+    } catch (RocksDBException e) {
+      throw new StoreException("write batch", e);
+    }
+  }
+
+  /** Writes a consistent point-in-time copy (hard links where possible) into a new directory. */
+  public void checkpoint(Path target) {
+    try (Checkpoint cp = Checkpoint.create(db)) {
+      cp.createCheckpoint(target.toString());
+    } catch (RocksDBException e) {
+      throw new StoreException("checkpoint into " + target, e);
+    }
+  }
+
+  /**
+   * Dumps every column family in key order from one snapshot. The applied index is read from the
+   * same snapshot with {@code appliedIndexOf}, which decodes the META value under {@code appliedKey}.
+   */
+  public StoreDump dump(boolean full, byte[] appliedKey, ToLongFunction<byte[]> appliedIndexOf) {
+    MessageDigest sha;
+    try {
+      sha = MessageDigest.getInstance("SHA-256");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+    List<String> entries = new ArrayList<>();
+    long applied;
+    Snapshot snap = db.getSnapshot();
+    try (ReadOptions ro = new ReadOptions().setSnapshot(snap)) {
+      byte[] appliedValue = db.get(handles.get(ColumnFamily.META), ro, appliedKey);
+      applied = appliedValue == null ? 0 : appliedIndexOf.applyAsLong(appliedValue);
+      for (ColumnFamily cf : ColumnFamily.values()) {
+        try (RocksIterator it = db.newIterator(handles.get(cf), ro)) {
+          for (it.seekToFirst(); it.isValid(); it.next()) {
+            byte[] k = it.key();
+            byte[] v = it.value();
+            sha.update(Bytes.utf8(cf.dbName()));
+            sha.update(Bytes.ofLong(k.length));
+            sha.update(k);
+            sha.update(Bytes.ofLong(v.length));
+            sha.update(v);
+            if (full) {
+              entries.add(cf.dbName() + " " + Bytes.hex(k) + " " + Bytes.hex(v));
+            }
+          }
+        }
+      }
+    } catch (RocksDBException e) {
+      throw new StoreException("dump", e);
+    } finally {
+      db.releaseSnapshot(snap);
+    }
+    return new StoreDump(applied, Bytes.hex(sha.digest()), entries);
+  }
+
+  /** Approximate bytes of live SST files, for status pages. */
+  public long approximateSizeBytes() {
+    try {
+      long total = 0;
+      for (ColumnFamilyHandle h : handles.values()) {
+        total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
+      }
+      return total;
+    } catch (RocksDBException e) {
+      throw new StoreException("size", e);
+    }
+  }
+
+  Map<ColumnFamily, ColumnFamilyHandle> handles() {
+    return handles;
+  }
+
+  @Override
+  public void close() {
+    for (ColumnFamilyHandle h : allHandles) {
+      h.close();
+    }
+    db.close();
+    writeOptions.close();
+    cfOptions.close();
+    dbOptions.close();
+  }
+}

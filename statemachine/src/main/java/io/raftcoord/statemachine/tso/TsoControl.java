@@ -1,0 +1,87 @@
+package io.raftcoord.statemachine.tso;
+
+import io.raftcoord.proto.CommandReply;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.Record;
+import io.raftcoord.proto.Timestamps;
+import io.raftcoord.proto.TsoAdvanced;
+import io.raftcoord.proto.TsoAllocateReply;
+import io.raftcoord.proto.TsoAllocateRequest;
+import io.raftcoord.statemachine.apply.ApplyContext;
+import io.raftcoord.statemachine.apply.ApplyResult;
+import io.raftcoord.statemachine.store.Bytes;
+import io.raftcoord.statemachine.store.ColumnFamily;
+import io.raftcoord.statemachine.store.CoordStore;
+import io.raftcoord.statemachine.store.StoreBatch;
+import java.util.List;
+
+/**
+ * The timestamp oracle. Invariant: every allocation starts strictly above the last timestamp
+ * ever handed out, whatever the leader's clock says: physical = max(apply clock, last physical),
+ * and the logical counter carries into the physical part when it would overflow. One allocation
+ * never spans two physical milliseconds, so its timestamps are consecutive longs.
+ */
+public final class TsoControl {
+  /** Most timestamps one request may take: all logical values of one millisecond. */
+  public static final int MAX_COUNT = (int) Timestamps.LOGICAL_PER_MS;
+  private static final byte[] LAST_KEY = Bytes.utf8("last");
+
+  private volatile long lastPhysical;
+  /** Logical part of the last timestamp handed out; -1 before the first. */
+  private volatile long lastLogical = -1;
+
+  public void load(CoordStore store) {
+    byte[] v = store.get(ColumnFamily.TSO, LAST_KEY);
+    if (v == null) {
+      lastPhysical = 0;
+      lastLogical = -1;
+    } else {
+      TsoAdvanced last = Decoding.parse(v);
+      lastPhysical = last.getPhysicalMs();
+      lastLogical = last.getLogical();
+    }
+  }
+
+  public ApplyResult allocate(ApplyContext ctx, TsoAllocateRequest req) {
+    long count = Integer.toUnsignedLong(req.getCount());
+    if (count < 1 || count > MAX_COUNT) {
+      return ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
+          "tso allocate: count must be between 1 and " + MAX_COUNT + ", got " + count);
+    }
+    long physical = Math.max(ctx.nowMs(), lastPhysical);
+    long start = physical == lastPhysical ? lastLogical + 1 : 0;
+    if (start + count > Timestamps.LOGICAL_PER_MS) {
+      physical = physical + 1;
+      start = 0;
+    }
+    long end = start + count - 1;
+    Record rec = Record.newBuilder()
+        .setTsoAdvanced(TsoAdvanced.newBuilder().setPhysicalMs(physical).setLogical(end)).build();
+    CommandReply reply = CommandReply.newBuilder().setTsoAllocate(
+        TsoAllocateReply.newBuilder().setFirst(Timestamps.compose(physical, start)).setCount((int) count)).build();
+    return ApplyResult.ok(List.of(rec), reply);
+  }
+
+  public void replay(TsoAdvanced rec, StoreBatch batch) {
+    lastPhysical = rec.getPhysicalMs();
+    lastLogical = rec.getLogical();
+    batch.put(ColumnFamily.TSO, LAST_KEY, rec.toByteArray());
+  }
+
+  /** The last timestamp handed out, or 0 if none. */
+  public long lastTimestamp() {
+    long logical = lastLogical;
+    long physical = lastPhysical;
+    return logical < 0 ? 0 : Timestamps.compose(physical, logical);
+  }
+
+  private static final class Decoding {
+    static TsoAdvanced parse(byte[] v) {
+      try {
+        return TsoAdvanced.parseFrom(v);
+      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+        throw new io.raftcoord.statemachine.store.StoreException("corrupt tso state", e);
+      }
+    }
+  }
+}
