@@ -28,7 +28,7 @@ final class AdminHttp implements AutoCloseable {
   private AdminHttp(ReplicaServer replica, String host, int port) throws IOException {
     http = HttpServer.create(new InetSocketAddress(host, port), 16);
     http.createContext("/status", ex -> respond(ex, 200, "application/json",
-        JsonFormat.printer().print(ReplicaStatusReader.read(replica))));
+        JsonFormat.printer().alwaysPrintFieldsWithNoPresence().print(ReplicaStatusReader.read(replica))));
     http.createContext("/health", ex -> {
       ReplicaStatus s = ReplicaStatusReader.read(replica);
       boolean ok = s.getError().isEmpty() && !s.getLeaderId().isEmpty();

@@ -21,6 +21,7 @@ import io.raftcoord.proto.CommandReply;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.Timestamps;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
+import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.store.CoordStore;
 import io.raftcoord.statemachine.store.StoreDump;
 import java.nio.file.Path;
@@ -67,7 +68,7 @@ class CoordStateTest {
   void batchWithInvalidCommandsStillRunsTheOthersAndRepliesInOrder() {
     open(IdempotencyLog.Retention.DEFAULT);
     BatchReply reply = applyNext(state, batch(1_000,
-        tso(3), ids(0), ids(4), tso(0), noBody(), tso(1), ids(IdControlLimits.ID_MAX + 1), ids(2)));
+        tso(3), ids(0), ids(4), tso(0), noBody(), tso(1), ids(IdControl.MAX_COUNT + 1), ids(2)));
 
     assertEquals(1, reply.getIndex());
     assertFalse(reply.getDeduplicated());
@@ -293,18 +294,59 @@ class CoordStateTest {
   void pruningIsBoundedPerEntryWhenKeysExpireByAge() {
     open(new IdempotencyLog.Retention(1_000_000, 10));
     int n = IdempotencyLog.PRUNE_PER_ENTRY + 36;
-    CommandBatch.Builder many = batch(1_000).toBuilder();
-    for (int i = 0; i < n; i++) {
-      many.addCommands(keyed("key-" + i, ids(1)));
-    }
-    applyNext(state, many.build());
-    assertEquals(n, count(REMEMBERED));
+    applyNext(state, batchOfKeyedIds(1_000, n));
+    assertEquals(n, count(REMEMBERED), "nothing prunes the keys of the entry that adds them");
 
     applyNext(state, batch(2_000));
     assertEquals(36, count(REMEMBERED), "at most PRUNE_PER_ENTRY removed by one entry");
     assertEquals(36, count(SEQUENCE));
-    // The oldest went first.
-    assertEquals(n, idsOk(only(applyNext(state, batch(2_000, keyed("key-0", ids(1)))))).getStart() - 0 - 0 + 0 > 0
-        ? n : -1, n); // placeholder replaced below
+
+    // The oldest went first: key-0 runs again, key-99 (not pruned yet) is still remembered.
+    BatchReply r = applyNext(state, batch(2_000, keyed("key-0", ids(1)), keyed("key-" + (n - 1), ids(1))));
+    assertEquals(n + 1, idsOk(r.getReplies(0)).getStart(), "key-0 was forgotten: a fresh id");
+    assertEquals(n, idsOk(r.getReplies(1)).getStart(), "the last key's first reply");
+    assertEquals(n + 2, state.ids().nextId());
+    assertEquals(1, count(REMEMBERED), "the other 36 expired in that entry; only the new key-0 is left");
+  }
+
+  @Test
+  void pruningIsBoundedPerEntryWhenKeysExceedTheCount() {
+    open(new IdempotencyLog.Retention(10, Long.MAX_VALUE / 2));
+    int n = IdempotencyLog.PRUNE_PER_ENTRY + 36;
+    applyNext(state, batchOfKeyedIds(1_000, n));
+    assertEquals(n, count(REMEMBERED));
+    applyNext(state, batch(1_000));
+    assertEquals(36, count(REMEMBERED));
+    applyNext(state, batch(1_000));
+    assertEquals(10, count(REMEMBERED));
+    assertEquals(10, count(SEQUENCE));
+    applyNext(state, batch(1_000));
+    assertEquals(10, count(REMEMBERED), "within retention: nothing more goes");
+    // The ten newest keys are the ones kept.
+    BatchReply r = applyNext(state, batch(1_000, keyed("key-" + (n - 10), ids(1)), keyed("key-" + (n - 11), ids(1))));
+    assertEquals(n - 9, idsOk(r.getReplies(0)).getStart(), "kept: its first reply");
+    assertEquals(n + 1, idsOk(r.getReplies(1)).getStart(), "forgotten: runs again");
+  }
+
+  @Test
+  void retentionBookkeepingSurvivesReopen() {
+    IdempotencyLog.Retention three = new IdempotencyLog.Retention(3, Long.MAX_VALUE / 2);
+    open(three);
+    for (int i = 1; i <= 3; i++) {
+      applyNext(state, keyedBatch("k" + i, 1_000, ids(1)));
+    }
+    reopen(three);
+    applyNext(state, keyedBatch("k4", 1_000, ids(1)));
+    assertEquals(3, count(REMEMBERED), "the count limit still holds after a restart");
+    assertTrue(applyNext(state, keyedBatch("k2", 1_000, ids(1))).getDeduplicated());
+    assertFalse(applyNext(state, keyedBatch("k1", 1_000, ids(1))).getDeduplicated());
+  }
+
+  private static CommandBatch batchOfKeyedIds(long leaderTimeMs, int n) {
+    CommandBatch.Builder b = batch(leaderTimeMs).toBuilder();
+    for (int i = 0; i < n; i++) {
+      b.addCommands(keyed("key-" + i, ids(1)));
+    }
+    return b.build();
   }
 }
