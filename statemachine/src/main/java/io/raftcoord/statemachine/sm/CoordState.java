@@ -112,7 +112,9 @@ public final class CoordState implements AutoCloseable {
   }
 
   private BatchReply applyBatch(ApplyContext ctx, CommandBatch batch, StoreBatch sb) {
-    String batchKey = batch.getIdempotencyKey();
+    // Batch and command keys live in separate namespaces: a caller's key can never collide
+    // with a client library's batch key.
+    String batchKey = batch.getIdempotencyKey().isEmpty() ? "" : "b:" + batch.getIdempotencyKey();
     if (!batchKey.isEmpty()) {
       Optional<byte[]> seen = idempotency.lookup(store, batchKey);
       if (seen.isPresent()) {
@@ -131,7 +133,7 @@ public final class CoordState implements AutoCloseable {
   }
 
   private CommandReply applyCommand(ApplyContext ctx, Command cmd, StoreBatch sb) {
-    String key = cmd.getIdempotencyKey();
+    String key = cmd.getIdempotencyKey().isEmpty() ? "" : "c:" + cmd.getIdempotencyKey();
     if (!key.isEmpty()) {
       Optional<byte[]> seen = idempotency.lookup(store, key);
       if (seen.isPresent()) {

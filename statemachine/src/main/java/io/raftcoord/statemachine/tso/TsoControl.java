@@ -26,19 +26,19 @@ public final class TsoControl {
   public static final int MAX_COUNT = (int) Timestamps.LOGICAL_PER_MS;
   private static final byte[] LAST_KEY = Bytes.utf8("last");
 
-  private volatile long lastPhysical;
-  /** Logical part of the last timestamp handed out; -1 before the first. */
-  private volatile long lastLogical = -1;
+  /** Physical ms beyond which timestamps would overflow a signed long (year ~10889). */
+  public static final long MAX_PHYSICAL_MS = Long.MAX_VALUE >> Timestamps.LOGICAL_BITS;
+
+  /** The last timestamp handed out as one value, so readers never see a torn pair; -1 before the first. */
+  private volatile long last = -1;
 
   public void load(CoordStore store) {
     byte[] v = store.get(ColumnFamily.TSO, LAST_KEY);
     if (v == null) {
-      lastPhysical = 0;
-      lastLogical = -1;
+      last = -1;
     } else {
-      TsoAdvanced last = Decoding.parse(v);
-      lastPhysical = last.getPhysicalMs();
-      lastLogical = last.getLogical();
+      TsoAdvanced rec = Decoding.parse(v);
+      last = Timestamps.compose(rec.getPhysicalMs(), rec.getLogical());
     }
   }
 
@@ -48,11 +48,16 @@ public final class TsoControl {
       return ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
           "tso allocate: count must be between 1 and " + MAX_COUNT + ", got " + count);
     }
+    long lastPhysical = last < 0 ? -1 : Timestamps.physicalMs(last);
     long physical = Math.max(ctx.nowMs(), lastPhysical);
-    long start = physical == lastPhysical ? lastLogical + 1 : 0;
+    long start = physical == lastPhysical ? Timestamps.logical(last) + 1 : 0;
     if (start + count > Timestamps.LOGICAL_PER_MS) {
       physical = physical + 1;
       start = 0;
+    }
+    if (physical >= MAX_PHYSICAL_MS) {
+      return ApplyResult.error(ErrorCode.FAILED_PRECONDITION,
+          "tso allocate: physical time " + physical + " ms is past the end of the timestamp space");
     }
     long end = start + count - 1;
     Record rec = Record.newBuilder()
@@ -63,16 +68,13 @@ public final class TsoControl {
   }
 
   public void replay(TsoAdvanced rec, StoreBatch batch) {
-    lastPhysical = rec.getPhysicalMs();
-    lastLogical = rec.getLogical();
+    last = Timestamps.compose(rec.getPhysicalMs(), rec.getLogical());
     batch.put(ColumnFamily.TSO, LAST_KEY, rec.toByteArray());
   }
 
-  /** The last timestamp handed out, or 0 if none. */
+  /** The last timestamp handed out, or -1 if none. */
   public long lastTimestamp() {
-    long logical = lastLogical;
-    long physical = lastPhysical;
-    return logical < 0 ? 0 : Timestamps.compose(physical, logical);
+    return last;
   }
 
   private static final class Decoding {

@@ -103,7 +103,7 @@ class CoordStateTest {
     assertEquals(ErrorCode.OK, reply.getCode());
     assertEquals(1, state.appliedIndex());
     assertEquals(5_000, state.nowMs());
-    assertEquals(0, state.tso().lastTimestamp());
+    assertEquals(-1, state.tso().lastTimestamp(), "nothing handed out");
     assertEquals(1, state.ids().nextId());
   }
 
@@ -235,6 +235,21 @@ class CoordStateTest {
     assertEquals(15, state.ids().nextId());
   }
 
+  /**
+   * Regression: batch-level and command-level idempotency keys once shared one namespace, so a
+   * command whose key equalled an earlier batch's key got that batch's BatchReply parsed as a
+   * CommandReply (code OK, no body, nothing allocated). CoordState now prefixes batch keys "b:"
+   * and command keys "c:".
+   */
+  @Test
+  void batchKeyAndCommandKeyAreIndependentNamespaces() {
+    open(IdempotencyLog.Retention.DEFAULT);
+    applyNext(state, keyedBatch("x", 1_000, ids(5)));
+    CommandReply cmd = only(applyNext(state, batch(1_000, keyed("x", ids(5)))));
+    assertEquals(6, idsOk(cmd).getStart(), "a command key is not a batch key: " + cmd);
+    assertEquals(11, state.ids().nextId());
+  }
+
   // ---- retention ----
 
   @Test
@@ -332,14 +347,17 @@ class CoordStateTest {
   void retentionBookkeepingSurvivesReopen() {
     IdempotencyLog.Retention three = new IdempotencyLog.Retention(3, Long.MAX_VALUE / 2);
     open(three);
-    for (int i = 1; i <= 3; i++) {
+    for (int i = 1; i <= 5; i++) {
       applyNext(state, keyedBatch("k" + i, 1_000, ids(1)));
     }
+    // k1, k2 were pruned before the restart, so the oldest retained sequence number is not 0.
     reopen(three);
-    applyNext(state, keyedBatch("k4", 1_000, ids(1)));
+    assertEquals(3, count(REMEMBERED));
+    applyNext(state, keyedBatch("k6", 1_000, ids(1)));
     assertEquals(3, count(REMEMBERED), "the count limit still holds after a restart");
-    assertTrue(applyNext(state, keyedBatch("k2", 1_000, ids(1))).getDeduplicated());
-    assertFalse(applyNext(state, keyedBatch("k1", 1_000, ids(1))).getDeduplicated());
+    assertEquals(3, count(SEQUENCE));
+    assertTrue(applyNext(state, keyedBatch("k4", 1_000, ids(1))).getDeduplicated());
+    assertFalse(applyNext(state, keyedBatch("k3", 1_000, ids(1))).getDeduplicated());
   }
 
   private static CommandBatch batchOfKeyedIds(long leaderTimeMs, int n) {
