@@ -17,6 +17,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -44,11 +46,17 @@ public final class AdminClient {
 
   /** Status of every replica in peer order; unreachable ones carry {@code error}. */
   public List<ReplicaStatus> status() {
-    List<CompletableFuture<ReplicaStatus>> futures = new ArrayList<>();
-    for (RaftPeer peer : transport.group().getPeers()) {
-      futures.add(CompletableFuture.supplyAsync(() -> statusOf(peer)));
+    // One thread per replica: an unreachable one must not delay the others' answers.
+    ExecutorService pool = Executors.newFixedThreadPool(transport.group().getPeers().size());
+    try {
+      List<CompletableFuture<ReplicaStatus>> futures = new ArrayList<>();
+      for (RaftPeer peer : transport.group().getPeers()) {
+        futures.add(CompletableFuture.supplyAsync(() -> statusOf(peer), pool));
+      }
+      return futures.stream().map(CompletableFuture::join).toList();
+    } finally {
+      pool.shutdown();
     }
-    return futures.stream().map(CompletableFuture::join).toList();
   }
 
   private ReplicaStatus statusOf(RaftPeer peer) {

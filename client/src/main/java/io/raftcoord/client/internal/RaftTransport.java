@@ -6,6 +6,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.ratis.client.RaftClient;
@@ -36,6 +38,17 @@ public final class RaftTransport implements AutoCloseable {
   private final AtomicInteger next = new AtomicInteger();
   private final RaftGroup group;
   private final Duration deadline;
+  /**
+   * Ratis completes a reply future while holding that RaftClient's sliding-window monitor;
+   * whatever runs in the completion (the pipeline sending its next batch on another RaftClient,
+   * a caller's own callback) could take a second client's monitor: a lock-order deadlock. So
+   * replies are handed to a thread of our own.
+   */
+  private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "raftcoord-client-callbacks");
+    t.setDaemon(true);
+    return t;
+  });
 
   public RaftTransport(String peers, int clientCount, Duration deadline) {
     this.group = RaftGroup.valueOf(GROUP_ID, ClusterLayout.parsePeers(peers).stream()
@@ -85,7 +98,7 @@ public final class RaftTransport implements AutoCloseable {
   }
 
   private CompletableFuture<byte[]> withDeadline(CompletableFuture<RaftClientReply> f) {
-    return f.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS).handle((reply, err) -> {
+    return f.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS).handleAsync((reply, err) -> {
       if (err != null) {
         throw Futures.toCoord(err);
       }
@@ -94,7 +107,7 @@ public final class RaftTransport implements AutoCloseable {
             : new IOException("request failed without an exception"));
       }
       return reply.getMessage().getContent().toByteArray();
-    });
+    }, callbacks);
   }
 
   @Override
@@ -102,5 +115,6 @@ public final class RaftTransport implements AutoCloseable {
     for (RaftClient c : clients) {
       c.close();
     }
+    callbacks.shutdown();
   }
 }
