@@ -1,5 +1,8 @@
 package io.raftcoord.client.bench;
 
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.cli.Output;
 import io.raftcoord.proto.ReplicaStatus;
@@ -241,14 +244,17 @@ final class Failover {
       }
       double upMs = k.up() == 0 ? Double.NaN : (k.up() - k.restart()) / 1e6;
       if (opts.json) {
-        out.println("{\"kill\":" + k.n() + ",\"victim\":" + Output.quote("n" + k.victim())
-            + ",\"newLeader\":" + (k.newLeader() == 0 ? "null" : Output.quote("n" + k.newLeader()))
-            + ",\"gapMs\":" + String.format(Locale.ROOT, "%.1f", gms)
-            + ",\"gapExact\":" + g.exact()
-            + ",\"gapStartAfterKillMs\":" + String.format(Locale.ROOT, "%.1f", (g.start() - k.kill()) / 1e6)
-            + ",\"adminUpMs\":" + PointResult.jsonNumber(upMs)
-            + ",\"catchupMs\":" + PointResult.jsonNumber(cms)
-            + ",\"rejoinGapMs\":" + String.format(Locale.ROOT, "%.1f", rejoin.length() / 1e6) + "}");
+        JsonObject o = new JsonObject();
+        o.addProperty("kill", k.n());
+        o.addProperty("victim", "n" + k.victim());
+        o.add("newLeader", k.newLeader() == 0 ? JsonNull.INSTANCE : new JsonPrimitive("n" + k.newLeader()));
+        o.add("gapMs", Output.number(String.format(Locale.ROOT, "%.1f", gms)));
+        o.addProperty("gapExact", g.exact());
+        o.add("gapStartAfterKillMs", Output.number(String.format(Locale.ROOT, "%.1f", (g.start() - k.kill()) / 1e6)));
+        o.add("adminUpMs", PointResult.jsonNumber(upMs));
+        o.add("catchupMs", PointResult.jsonNumber(cms));
+        o.add("rejoinGapMs", Output.number(String.format(Locale.ROOT, "%.1f", rejoin.length() / 1e6)));
+        out.println(Output.json(o));
       } else {
         out.printf(Locale.ROOT, "%4d %6s %6s %9s %11s %11s %12s %13s%n", k.n(), "n" + k.victim(),
             k.newLeader() == 0 ? "-" : "n" + k.newLeader(), String.format(Locale.ROOT, "%.1f%s", gms, g.exact() ? "" : "+"),
@@ -262,14 +268,19 @@ final class Failover {
     double[] catchups = catchupMs.stream().mapToDouble(Double::doubleValue).toArray();
     double secs = total.nanos() / 1e9;
     if (opts.json) {
-      out.println("{\"summary\":true,\"kills\":" + kills.size() + ",\"concurrency\":" + concurrency
-          + ",\"gapMedianMs\":" + PointResult.jsonNumber(Stats.median(gaps))
-          + ",\"gapMaxMs\":" + PointResult.jsonNumber(Stats.max(gaps))
-          + ",\"catchupMedianMs\":" + PointResult.jsonNumber(Stats.median(catchups))
-          + ",\"catchupMaxMs\":" + PointResult.jsonNumber(Stats.max(catchups))
-          + ",\"notCaughtUp\":" + (kills.size() - catchups.length)
-          + ",\"ops\":" + total.ops() + ",\"opsPerSec\":" + Stats.rateJson(total.ops() / secs)
-          + ",\"errors\":" + total.errorCount() + "}");
+      JsonObject o = new JsonObject();
+      o.addProperty("summary", true);
+      o.addProperty("kills", kills.size());
+      o.addProperty("concurrency", concurrency);
+      o.add("gapMedianMs", PointResult.jsonNumber(Stats.median(gaps)));
+      o.add("gapMaxMs", PointResult.jsonNumber(Stats.max(gaps)));
+      o.add("catchupMedianMs", PointResult.jsonNumber(Stats.median(catchups)));
+      o.add("catchupMaxMs", PointResult.jsonNumber(Stats.max(catchups)));
+      o.addProperty("notCaughtUp", kills.size() - catchups.length);
+      o.addProperty("ops", total.ops());
+      o.add("opsPerSec", Output.number(Stats.rateJson(total.ops() / secs)));
+      o.addProperty("errors", total.errorCount());
+      out.println(Output.json(o));
     } else {
       out.printf(Locale.ROOT, "write gap: median %.0f ms, max %.0f ms over %d kills%n", Stats.median(gaps),
           Stats.max(gaps), gaps.length);

@@ -1,7 +1,11 @@
 package io.raftcoord.client.bench;
 
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
 import io.raftcoord.client.cli.Output;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -72,38 +76,38 @@ public record PointResult(String workload, int concurrency, boolean batching, bo
 
   /** One JSON object on one line. Rates per second, latencies in ms (microsecond precision). */
   public String toJson() {
-    StringBuilder sb = new StringBuilder("{");
-    sb.append("\"workload\":").append(Output.quote(workload))
-        .append(",\"concurrency\":").append(concurrency)
-        .append(",\"batching\":").append(batching)
-        .append(",\"merge\":").append(merge)
-        .append(",\"itemsPerOp\":").append(itemsPerOp)
-        .append(",\"seconds\":").append(String.format(java.util.Locale.ROOT, "%.3f", seconds()))
-        .append(",\"ops\":").append(ops)
-        .append(",\"items\":").append(items)
-        .append(",\"opsPerSec\":").append(Stats.rateJson(opsPerSec()))
-        .append(",\"itemsPerSec\":").append(Stats.rateJson(itemsPerSec()))
-        .append(",\"p50Ms\":").append(Stats.msJson(p50Us))
-        .append(",\"p99Ms\":").append(Stats.msJson(p99Us))
-        .append(",\"p999Ms\":").append(Stats.msJson(p999Us))
-        .append(",\"maxMs\":").append(Stats.msJson(maxUs))
-        .append(",\"meanMs\":").append(Stats.msJson(Math.round(meanUs)))
-        .append(",\"entriesCommitted\":").append(entries)
-        .append(",\"entriesPerSec\":").append(Stats.rateJson(entriesPerSec()))
-        .append(",\"commandsSent\":").append(commands)
-        .append(",\"batchesSent\":").append(batches)
-        .append(",\"commandsPerBatch\":").append(jsonNumber(commandsPerBatch()))
-        .append(",\"opsPerCommand\":").append(jsonNumber(opsPerCommand()))
-        .append(",\"errors\":{");
-    int i = 0;
-    for (Map.Entry<String, Long> e : errors.entrySet()) {
-      sb.append(i++ == 0 ? "" : ",").append(Output.quote(e.getKey())).append(':').append(e.getValue());
-    }
-    return sb.append("}}").toString();
+    JsonObject o = new JsonObject();
+    o.addProperty("workload", workload);
+    o.addProperty("concurrency", concurrency);
+    o.addProperty("batching", batching);
+    o.addProperty("merge", merge);
+    o.addProperty("itemsPerOp", itemsPerOp);
+    o.add("seconds", Output.number(String.format(Locale.ROOT, "%.3f", seconds())));
+    o.addProperty("ops", ops);
+    o.addProperty("items", items);
+    o.add("opsPerSec", Output.number(Stats.rateJson(opsPerSec())));
+    o.add("itemsPerSec", Output.number(Stats.rateJson(itemsPerSec())));
+    o.add("p50Ms", Output.number(Stats.msJson(p50Us)));
+    o.add("p99Ms", Output.number(Stats.msJson(p99Us)));
+    o.add("p999Ms", Output.number(Stats.msJson(p999Us)));
+    o.add("maxMs", Output.number(Stats.msJson(maxUs)));
+    o.add("meanMs", Output.number(Stats.msJson(Math.round(meanUs))));
+    o.addProperty("entriesCommitted", entries);
+    o.add("entriesPerSec", Output.number(Stats.rateJson(entriesPerSec())));
+    o.addProperty("commandsSent", commands);
+    o.addProperty("batchesSent", batches);
+    o.add("commandsPerBatch", jsonNumber(commandsPerBatch()));
+    o.add("opsPerCommand", jsonNumber(opsPerCommand()));
+    JsonObject errs = new JsonObject();
+    errors.forEach(errs::addProperty);
+    o.add("errors", errs);
+    return Output.json(o);
   }
 
-  static String jsonNumber(double d) {
-    return Double.isNaN(d) || Double.isInfinite(d) ? "null" : String.format(java.util.Locale.ROOT, "%.2f", d);
+  /** Two decimals, or null when NaN or infinite. */
+  static JsonElement jsonNumber(double d) {
+    return Double.isNaN(d) || Double.isInfinite(d) ? JsonNull.INSTANCE
+        : Output.number(String.format(Locale.ROOT, "%.2f", d));
   }
 
   static List<String[]> table(String itemName, List<PointResult> points) {

@@ -1,9 +1,16 @@
 package io.raftcoord.client.cli;
 
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonNull;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonPrimitive;
 import io.raftcoord.client.IdRange;
 import io.raftcoord.client.TimestampRange;
 import io.raftcoord.proto.ReplicaStatus;
 import io.raftcoord.proto.Timestamps;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,9 +43,14 @@ public final class Output {
 
   public static String tsoJson(TimestampRange r) {
     long phys = Timestamps.physicalMs(r.first());
-    return "{\"first\":" + r.first() + ",\"last\":" + r.last() + ",\"count\":" + r.count()
-        + ",\"physicalMs\":" + phys + ",\"physicalTime\":" + quote(Instant.ofEpochMilli(phys).toString())
-        + ",\"logical\":" + Timestamps.logical(r.first()) + "}";
+    JsonObject o = new JsonObject();
+    o.addProperty("first", r.first());
+    o.addProperty("last", r.last());
+    o.addProperty("count", r.count());
+    o.addProperty("physicalMs", phys);
+    o.addProperty("physicalTime", Instant.ofEpochMilli(phys).toString());
+    o.addProperty("logical", Timestamps.logical(r.first()));
+    return json(o);
   }
 
   public static String idsText(IdRange r) {
@@ -46,7 +58,27 @@ public final class Output {
   }
 
   public static String idsJson(IdRange r) {
-    return "{\"start\":" + r.start() + ",\"end\":" + r.end() + ",\"count\":" + r.count() + "}";
+    JsonObject o = new JsonObject();
+    o.addProperty("start", r.start());
+    o.addProperty("end", r.end());
+    o.addProperty("count", r.count());
+    return json(o);
+  }
+
+  /** Compact (one line), keeps null members, no HTML escaping of {@code < > = & '}. */
+  private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+
+  /** A JSON element as one line of text. */
+  public static String json(JsonElement e) {
+    return GSON.toJson(e);
+  }
+
+  /**
+   * A number already formatted for JSON (e.g. {@code "1.500"}, kept digit for digit), or null for
+   * {@code "null"} as returned by {@link io.raftcoord.client.bench.Stats#rateJson}.
+   */
+  public static JsonElement number(String formatted) {
+    return "null".equals(formatted) ? JsonNull.INSTANCE : new JsonPrimitive(new BigDecimal(formatted));
   }
 
   /** The replica that leads, as reported by a reachable leader or, failing that, by followers. */
@@ -111,28 +143,5 @@ public final class Output {
       e = e.substring("unreachable: ".length());
     }
     return e.length() > 100 ? e.substring(0, 97) + "..." : e;
-  }
-
-  /** A JSON string literal. */
-  public static String quote(String s) {
-    StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        default -> {
-          if (c < 0x20) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    return sb.append('"').toString();
   }
 }

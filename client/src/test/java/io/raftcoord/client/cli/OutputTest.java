@@ -3,6 +3,7 @@ package io.raftcoord.client.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.gson.JsonObject;
 import io.raftcoord.client.IdRange;
 import io.raftcoord.client.TimestampRange;
 import io.raftcoord.proto.ReplicaStatus;
@@ -67,7 +68,13 @@ class OutputTest {
   }
 
   @Test
-  void quotesJsonStrings() {
-    assertEquals("\"a\\\"b\\\\c\\nd\\u0001\"", Output.quote("a\"b\\c\nd\u0001"));
+  void jsonEscapesStringsKeepsNullsAndFormattedNumbers() {
+    JsonObject o = new JsonObject();
+    o.addProperty("s", "a\"b\\c\nd\u0001<=>");
+    o.add("n", Output.number("null"));
+    o.add("ms", Output.number("40.000"));
+    o.add("rate", Output.number("30000.0"));
+    assertEquals("{\"s\":\"a\\\"b\\\\c\\nd\\u0001<=>\",\"n\":null,\"ms\":40.000,\"rate\":30000.0}",
+        Output.json(o));
   }
 }
