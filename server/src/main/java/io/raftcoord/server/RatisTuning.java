@@ -2,6 +2,8 @@ package io.raftcoord.server;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.raftcoord.server.ratis.SnapshotFallbackRpcType;
+import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -19,6 +21,7 @@ public final class RatisTuning {
 
   public static RaftProperties build(ServerConfig cfg) {
     RaftProperties p = new RaftProperties();
+    RaftConfigKeys.Rpc.setType(p, new SnapshotFallbackRpcType());
     RaftServerConfigKeys.setStorageDir(p, java.util.List.of(cfg.raftDir().toFile()));
     GrpcConfigKeys.Server.setPort(p, cfg.self().port());
     GrpcConfigKeys.Server.setHost(p, cfg.self().host());
