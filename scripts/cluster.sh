@@ -74,8 +74,14 @@ start_one() {
   fi
   local d; d="$(dir_of "$i")"
   mkdir -p "$d"
+  # Run from a private copy of the jars: a rebuild while the quorum runs rewrites server/target,
+  # and a JVM whose jars change under it fails on its next class load.
+  rm -rf "$d/runtime"
+  mkdir -p "$d/runtime"
+  cp "$(server_jar)" "$d/runtime/"
+  cp -r "$ROOT/server/target/lib" "$d/runtime/lib"
   # shellcheck disable=SC2086
-  nohup java $JAVA_OPTS -cp "$(server_jar):$ROOT/server/target/lib/*" io.raftcoord.server.CoordServer \
+  nohup java $JAVA_OPTS -cp "$d/runtime/*:$d/runtime/lib/*" io.raftcoord.server.CoordServer \
     --id "$i" --peers "$PEERS" --data "$d" --admin-port "$(admin_port_of "$i")" ${RAFTCOORD_SERVER_ARGS:-} \
     > "$d/stdout.log" 2>&1 < /dev/null &
   echo $! > "$(pidfile "$i")"

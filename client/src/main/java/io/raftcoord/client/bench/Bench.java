@@ -83,10 +83,10 @@ public final class Bench implements Callable<Integer> {
       description = "Timestamps or IDs per call for tso-alloc and ids (default ${DEFAULT-VALUE}).")
   int count;
 
-  @Option(names = "--raft-clients", paramLabel = "N", defaultValue = "4", description = "RaftClients used round-robin (default ${DEFAULT-VALUE}).")
+  @Option(names = "--raft-clients", paramLabel = "N", defaultValue = "2", description = "RaftClients used round-robin (default ${DEFAULT-VALUE}).")
   int raftClients;
 
-  @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "8", description = "Batches outstanding at once (default ${DEFAULT-VALUE}).")
+  @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "1", description = "Batches outstanding at once (default ${DEFAULT-VALUE}).")
   int maxInFlight;
 
   @Option(names = "--max-batch", paramLabel = "N", defaultValue = "1024", description = "Most commands per batch (default ${DEFAULT-VALUE}).")

@@ -3,13 +3,13 @@ package io.raftcoord.client.internal;
 import io.raftcoord.proto.ClusterLayout;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -20,86 +20,129 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
 import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Several Ratis clients to one quorum, used round-robin (one client's ordered async window
  * caps throughput; several measured +50 %). Ratis retries a request (same call id, so the
  * server's retry cache and the batch idempotency key both dedupe it) until the retry budget is
  * spent; every call also carries an overall deadline, so nothing waits forever.
+ *
+ * <p>Invariants: a RaftClient whose ordered window Ratis has failed for good (it then answers
+ * every call with AlreadyClosedException, e.g. after an outage longer than the retry budget) is
+ * replaced, so the transport recovers by itself when the quorum does. Requests aimed at one
+ * replica go through a separate client with blocking calls, never through the ordered
+ * leader-bound streams (a targeted read queued behind Ratis's ordered-stream handshake stalls
+ * for seconds).
  */
 public final class RaftTransport implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(RaftTransport.class);
   public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(ClusterLayout.GROUP_UUID);
 
-  private final List<RaftClient> clients = new ArrayList<>();
+  private final AtomicReferenceArray<RaftClient> clients;
   private final AtomicInteger next = new AtomicInteger();
   private final RaftGroup group;
   private final Duration deadline;
+  private final RaftProperties properties = new RaftProperties();
+  private final RetryPolicy retry;
+  private final RaftClient targeted;
+  private volatile boolean closed;
   /**
    * Ratis completes a reply future while holding that RaftClient's sliding-window monitor;
    * whatever runs in the completion (the pipeline sending its next batch on another RaftClient,
    * a caller's own callback) could take a second client's monitor: a lock-order deadlock. So
    * replies are handed to a thread of our own.
    */
-  private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "raftcoord-client-callbacks");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> daemon(r, "raftcoord-client-callbacks"));
+  private final ExecutorService blocking = Executors.newCachedThreadPool(r -> daemon(r, "raftcoord-client-targeted"));
 
   public RaftTransport(String peers, int clientCount, Duration deadline) {
     this.group = RaftGroup.valueOf(GROUP_ID, ClusterLayout.parsePeers(peers).stream()
         .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList());
     this.deadline = deadline;
-    RaftProperties props = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(2, TimeUnit.SECONDS));
-    RaftClientConfigKeys.Async.setOutstandingRequestsMax(props, 1024);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(properties, TimeDuration.valueOf(2, TimeUnit.SECONDS));
+    RaftClientConfigKeys.Async.setOutstandingRequestsMax(properties, 1024);
     // Sleep briefly between attempts (a failover takes ~0.6 s); the overall deadline bounds the total.
     long attempts = Math.max(3, deadline.toMillis() / 100);
-    RetryPolicy retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts,
+    this.retry = RetryPolicies.retryUpToMaximumCountWithFixedSleep((int) attempts,
         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
+    this.clients = new AtomicReferenceArray<>(clientCount);
     for (int i = 0; i < clientCount; i++) {
-      clients.add(RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
-          .setClientId(ClientId.randomId()).setRetryPolicy(retry).build());
+      clients.set(i, newClient(retry));
     }
+    this.targeted = newClient(RetryPolicies.noRetry());
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  private RaftClient newClient(RetryPolicy policy) {
+    return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+        .setClientId(ClientId.randomId()).setRetryPolicy(policy).build();
   }
 
   public RaftGroup group() {
     return group;
   }
 
-  private RaftClient pick() {
-    return clients.get(Math.floorMod(next.getAndIncrement(), clients.size()));
-  }
-
   /** Sends a write; completes with the reply bytes or fails with a CoordException. */
   public CompletableFuture<byte[]> write(byte[] batch) {
-    return withDeadline(pick().async().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch))));
+    int slot = Math.floorMod(next.getAndIncrement(), clients.length());
+    RaftClient c = clients.get(slot);
+    return withDeadline(slot, c, c.async().send(message(batch)));
   }
 
   /** A linearizable read through the leader (ReadIndex). */
   public CompletableFuture<byte[]> read(byte[] query) {
-    return withDeadline(pick().async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(query))));
+    int slot = Math.floorMod(next.getAndIncrement(), clients.length());
+    RaftClient c = clients.get(slot);
+    return withDeadline(slot, c, c.async().sendReadOnly(message(query)));
   }
 
   /** A linearizable read served by {@code peerId} (a follower uses ReadIndex from the leader). */
   public CompletableFuture<byte[]> readFrom(byte[] query, String peerId) {
-    return withDeadline(pick().async().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)),
-        RaftPeerId.valueOf(peerId)));
+    return targeted(() -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId)));
   }
 
-  /** A possibly stale read of one replica's local state (status pages only). */
+  /** A possibly stale read of one replica's local state (status pages, convergence checks). */
   public CompletableFuture<byte[]> staleReadFrom(byte[] query, String peerId) {
-    return withDeadline(pick().async().sendStaleRead(Message.valueOf(UnsafeByteOperations.unsafeWrap(query)), 0,
-        RaftPeerId.valueOf(peerId)));
+    return targeted(() -> targeted.io().sendStaleRead(message(query), 0, RaftPeerId.valueOf(peerId)));
   }
 
-  private CompletableFuture<byte[]> withDeadline(CompletableFuture<RaftClientReply> f) {
+  private interface Call {
+    RaftClientReply call() throws IOException;
+  }
+
+  private CompletableFuture<byte[]> targeted(Call call) {
+    CompletableFuture<RaftClientReply> f = CompletableFuture.supplyAsync(() -> {
+      try {
+        return call.call();
+      } catch (IOException e) {
+        throw new CompletionException(e);
+      }
+    }, blocking);
+    return withDeadline(-1, null, f);
+  }
+
+  private static Message message(byte[] bytes) {
+    return Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes));
+  }
+
+  private CompletableFuture<byte[]> withDeadline(int slot, RaftClient used, CompletableFuture<RaftClientReply> f) {
     return f.orTimeout(deadline.toMillis(), TimeUnit.MILLISECONDS).handleAsync((reply, err) -> {
       if (err != null) {
+        if (slot >= 0 && causedBy(err, AlreadyClosedException.class)) {
+          replaceDead(slot, used);
+        }
         throw Futures.toCoord(err);
       }
       if (!reply.isSuccess()) {
@@ -110,11 +153,44 @@ public final class RaftTransport implements AutoCloseable {
     }, callbacks);
   }
 
+  private void replaceDead(int slot, RaftClient dead) {
+    if (closed || clients.get(slot) != dead) {
+      return;
+    }
+    RaftClient fresh = newClient(retry);
+    if (!clients.compareAndSet(slot, dead, fresh)) {
+      closeQuietly(fresh);
+      return;
+    }
+    LOG.info("replaced Ratis client {} whose request window had failed", dead.getId());
+    closeQuietly(dead);
+  }
+
+  private static void closeQuietly(RaftClient c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      LOG.debug("closing a Ratis client", e);
+    }
+  }
+
+  private static boolean causedBy(Throwable t, Class<? extends Throwable> type) {
+    for (Throwable e = t; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (type.isInstance(e)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void close() throws IOException {
-    for (RaftClient c : clients) {
-      c.close();
+    closed = true;
+    for (int i = 0; i < clients.length(); i++) {
+      clients.get(i).close();
     }
+    targeted.close();
     callbacks.shutdown();
+    blocking.shutdown();
   }
 }

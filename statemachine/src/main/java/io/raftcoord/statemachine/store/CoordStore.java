@@ -24,9 +24,14 @@ import org.rocksdb.WriteOptions;
 
 /**
  * The replica's RocksDB: one column family per {@link ColumnFamily}. All state changes arrive
- * as {@link StoreBatch}es; the store never decides anything. Writes go through the RocksDB WAL
- * without fsync: the Raft log is the durable record and entries above the stored applied
- * index are replayed from it after a crash.
+ * as {@link StoreBatch}es; the store never decides anything.
+ *
+ * <p>Durability: the Raft log is the durable record, so the RocksDB WAL is off and a crash
+ * loses the memtable. That is safe because (1) atomic flush persists all column families at
+ * one point, so the persisted applied index always matches the persisted state; (2) every
+ * snapshot is a checkpoint, which flushes first, so the persisted applied index is never below
+ * the snapshot index up to which the Raft log may be purged; (3) apply skips entries at or
+ * below the applied index and re-applies the rest from the log.
  */
 public final class CoordStore implements AutoCloseable {
   static {
@@ -44,9 +49,9 @@ public final class CoordStore implements AutoCloseable {
   private CoordStore(Path dir) {
     this.dir = dir;
     this.dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
-        .setMaxBackgroundJobs(2).setKeepLogFileNum(3);
+        .setMaxBackgroundJobs(2).setKeepLogFileNum(3).setAtomicFlush(true);
     this.cfOptions = new ColumnFamilyOptions();
-    this.writeOptions = new WriteOptions().setSync(false);
+    this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
     for (ColumnFamily cf : ColumnFamily.values()) {
