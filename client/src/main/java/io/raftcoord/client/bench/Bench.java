@@ -137,16 +137,7 @@ public final class Bench implements Callable<Integer> {
     Bench b = new Bench();
     b.out = out;
     b.err = err;
-    CommandLine cmd = CliSupport.configure(new CommandLine(b));
-    cmd.setOut(out);
-    cmd.setErr(err);
-    try {
-      return cmd.execute(args);
-    } catch (Throwable t) {
-      err.println(cmd.getCommandName() + ": " + CliSupport.describe(t));
-      err.flush();
-      return CliSupport.EXIT_FAILED;
-    }
+    return CliSupport.execute(CliSupport.configure(new CommandLine(b)), args, out, err);
   }
 
   /** What to run, after validating the flags together. */

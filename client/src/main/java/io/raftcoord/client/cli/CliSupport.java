@@ -51,6 +51,22 @@ public final class CliSupport {
   }
 
   /** One line for any failure: {@code CODE: message} for client errors. */
+  /**
+   * Runs a configured command line with the given streams; errors that bypass picocli's
+   * handler (e.g. NoClassDefFoundError) still end as one line and a non-zero exit code.
+   */
+  public static int execute(CommandLine cmd, String[] args, java.io.PrintWriter out, java.io.PrintWriter err) {
+    cmd.setOut(out);
+    cmd.setErr(err);
+    try {
+      return cmd.execute(args);
+    } catch (Throwable t) {
+      err.println(cmd.getCommandName() + ": " + describe(t));
+      err.flush();
+      return EXIT_FAILED;
+    }
+  }
+
   public static String describe(Throwable ex) {
     if (ex instanceof CoordException ce) {
       return ce.code() + ": " + firstLine(ce.getMessage());

@@ -57,17 +57,7 @@ public final class Coordctl implements Callable<Integer> {
 
   /** Runs coordctl with the given streams; returns the exit code. */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
-    CommandLine cmd = CliSupport.configure(new CommandLine(new Coordctl()));
-    cmd.setOut(out);
-    cmd.setErr(err);
-    try {
-      return cmd.execute(args);
-    } catch (Throwable t) {
-      // Errors (e.g. NoClassDefFoundError) bypass picocli's handler.
-      err.println(cmd.getCommandName() + ": " + CliSupport.describe(t));
-      err.flush();
-      return CliSupport.EXIT_FAILED;
-    }
+    return CliSupport.execute(CliSupport.configure(new CommandLine(new Coordctl())), args, out, err);
   }
 
   @Override
