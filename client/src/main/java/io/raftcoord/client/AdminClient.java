@@ -17,21 +17,10 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import org.apache.ratis.client.RaftClient;
-import org.apache.ratis.client.RaftClientConfigKeys;
-import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.proto.RaftProtos.LogInfoProto;
-import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftPeer;
-import org.apache.ratis.protocol.RaftPeerId;
-import org.apache.ratis.retry.RetryPolicies;
-import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
-import org.apache.ratis.util.TimeDuration;
 
 /**
  * Per-replica inspection: status of every replica (asked one by one with no retries and a
@@ -46,26 +35,18 @@ public final class AdminClient {
 
   /** Status of every replica in peer order; unreachable ones carry {@code error}. */
   public List<ReplicaStatus> status() {
-    // One thread per replica: an unreachable one must not delay the others' answers.
-    ExecutorService pool = Executors.newFixedThreadPool(transport.group().getPeers().size());
-    try {
-      List<CompletableFuture<ReplicaStatus>> futures = new ArrayList<>();
-      for (RaftPeer peer : transport.group().getPeers()) {
-        futures.add(CompletableFuture.supplyAsync(() -> statusOf(peer), pool));
-      }
-      return futures.stream().map(CompletableFuture::join).toList();
-    } finally {
-      pool.shutdown();
+    List<CompletableFuture<ReplicaStatus>> futures = new ArrayList<>();
+    for (RaftPeer peer : transport.group().getPeers()) {
+      futures.add(CompletableFuture.supplyAsync(() -> statusOf(peer), transport.targetedExecutor()));
     }
+    return futures.stream().map(CompletableFuture::join).toList();
   }
 
   private ReplicaStatus statusOf(RaftPeer peer) {
     ReplicaStatus.Builder b = ReplicaStatus.newBuilder().setId(peer.getId().toString()).setAddress(peer.getAddress());
-    RaftProperties props = new RaftProperties();
-    RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(1500, TimeUnit.MILLISECONDS));
-    try (RaftClient c = RaftClient.newBuilder().setProperties(props).setRaftGroup(transport.group())
-        .setClientId(ClientId.randomId()).setRetryPolicy(RetryPolicies.noRetry()).build()) {
-      GroupInfoReply info = c.getGroupManagementApi(peer.getId()).info(RaftTransport.GROUP_ID);
+    String id = peer.getId().toString();
+    try {
+      GroupInfoReply info = transport.groupInfo(id);
       b.setRole(info.getRoleInfoProto().getRole().name());
       b.setTerm(termOf(info));
       if (info.getRoleInfoProto().hasFollowerInfo()) {
@@ -77,8 +58,7 @@ public final class AdminClient {
       b.setCommitIndex(log.getCommitted().getIndex()).setAppliedIndex(log.getApplied().getIndex())
           .setSnapshotIndex(log.hasLastSnapshot() ? log.getLastSnapshot().getIndex() : -1);
       QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setStatus(StatusQuery.getDefaultInstance())).build();
-      byte[] reply = c.io().sendStaleRead(Message.valueOf(UnsafeByteOperations.unsafeWrap(q.toByteArray())), 0, peer.getId())
-          .getMessage().getContent().toByteArray();
+      byte[] reply = transport.staleReadNow(q.toByteArray(), id);
       var s = QueryBatchReply.parseFrom(reply).getReplies(0).getStatus();
       b.setStoreAppliedIndex(s.getAppliedIndex()).setLastTimestamp(s.getTsoLast()).setNextId(s.getNextId());
     } catch (IOException | RuntimeException e) {
@@ -130,9 +110,5 @@ public final class AdminClient {
     } catch (InvalidProtocolBufferException e) {
       throw new CoordException(ErrorCode.INTERNAL, "unreadable reply from server: " + e.getMessage());
     }
-  }
-
-  static RaftPeerId peer(String id) {
-    return RaftPeerId.valueOf(id);
   }
 }

@@ -50,18 +50,8 @@ public record ServerConfig(int index, List<ClusterLayout.Peer> peers, Path dataD
         Set.of(), false, Map.of());
   }
 
-  public ServerConfig withAdminPort(int port) {
-    return new ServerConfig(index, peers, dataDir, port, snapshotThreshold, segmentSizeBytes, plantedBugs,
-        testClockControl, ratisOverrides);
-  }
-
   public ServerConfig withSnapshot(long threshold, long segmentSize) {
     return new ServerConfig(index, peers, dataDir, adminPort, threshold, segmentSize, plantedBugs,
         testClockControl, ratisOverrides);
-  }
-
-  public ServerConfig withRatis(Map<String, String> overrides) {
-    return new ServerConfig(index, peers, dataDir, adminPort, snapshotThreshold, segmentSizeBytes, plantedBugs,
-        testClockControl, overrides);
   }
 }

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 
@@ -49,8 +48,7 @@ final class LocalQuorum implements AutoCloseable {
 
   ServerConfig config(int index) {
     return ServerConfig.defaults(index, peers, root.resolve("n" + index))
-        .withSnapshot(snapshotThreshold, segmentSize)
-        .withRatis(Map.of());
+        .withSnapshot(snapshotThreshold, segmentSize);
   }
 
   void start(int index) throws IOException {

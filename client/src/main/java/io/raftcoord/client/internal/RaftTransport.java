@@ -14,6 +14,7 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.GroupInfoReply;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -116,6 +117,21 @@ public final class RaftTransport implements AutoCloseable {
   /** A possibly stale read of one replica's local state (status pages, convergence checks). */
   public CompletableFuture<byte[]> staleReadFrom(byte[] query, String peerId) {
     return targeted(() -> targeted.io().sendStaleRead(message(query), 0, RaftPeerId.valueOf(peerId)));
+  }
+
+  /** Raft role and log positions of one replica, asked of that replica only, without retries. */
+  public GroupInfoReply groupInfo(String peerId) throws IOException {
+    return targeted.getGroupManagementApi(RaftPeerId.valueOf(peerId)).info(GROUP_ID);
+  }
+
+  /** A blocking, possibly stale read of one replica's local state, without retries. */
+  public byte[] staleReadNow(byte[] query, String peerId) throws IOException {
+    return targeted.io().sendStaleRead(message(query), 0, RaftPeerId.valueOf(peerId)).getMessage().getContent().toByteArray();
+  }
+
+  /** Threads for blocking per-replica calls, so that a dead replica never delays the others. */
+  public ExecutorService targetedExecutor() {
+    return blocking;
   }
 
   private interface Call {

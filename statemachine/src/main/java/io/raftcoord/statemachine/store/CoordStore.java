@@ -150,22 +150,6 @@ public final class CoordStore implements AutoCloseable {
     return new StoreDump(applied, Bytes.hex(sha.digest()), entries);
   }
 
-  /** Approximate bytes of live SST files, for status pages. */
-  public long approximateSizeBytes() {
-    try {
-      long total = 0;
-      for (ColumnFamilyHandle h : handles.values()) {
-        total += db.getLongProperty(h, "rocksdb.total-sst-files-size");
-      }
-      return total;
-    } catch (RocksDBException e) {
-      throw new StoreException("size", e);
-    }
-  }
-
-  Map<ColumnFamily, ColumnFamilyHandle> handles() {
-    return handles;
-  }
 
   @Override
   public void close() {

@@ -13,6 +13,7 @@ import io.raftcoord.statemachine.store.Bytes;
 import io.raftcoord.statemachine.store.ColumnFamily;
 import io.raftcoord.statemachine.store.CoordStore;
 import io.raftcoord.statemachine.store.StoreBatch;
+import io.raftcoord.statemachine.store.StoreException;
 import java.util.List;
 
 /**
@@ -37,7 +38,7 @@ public final class TsoControl {
     if (v == null) {
       last = -1;
     } else {
-      TsoAdvanced rec = Decoding.parse(v);
+      TsoAdvanced rec = parse(v);
       last = Timestamps.compose(rec.getPhysicalMs(), rec.getLogical());
     }
   }
@@ -77,13 +78,11 @@ public final class TsoControl {
     return last;
   }
 
-  private static final class Decoding {
-    static TsoAdvanced parse(byte[] v) {
-      try {
-        return TsoAdvanced.parseFrom(v);
-      } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-        throw new io.raftcoord.statemachine.store.StoreException("corrupt tso state", e);
-      }
+  private static TsoAdvanced parse(byte[] v) {
+    try {
+      return TsoAdvanced.parseFrom(v);
+    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt tso state", e);
     }
   }
 }
