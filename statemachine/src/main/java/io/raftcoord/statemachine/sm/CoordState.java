@@ -19,22 +19,42 @@ import io.raftcoord.statemachine.store.StoreBatch;
 import io.raftcoord.statemachine.store.StoreDump;
 import io.raftcoord.statemachine.store.StoreException;
 import io.raftcoord.statemachine.tso.TsoControl;
+import io.raftcoord.proto.CatalogLimits;
+import io.raftcoord.proto.Query;
+import io.raftcoord.proto.QueryReply;
+import io.raftcoord.proto.WatchQuery;
+import io.raftcoord.statemachine.catalog.Catalog;
+import io.raftcoord.statemachine.catalog.CatalogControl;
+import io.raftcoord.statemachine.catalog.CatalogReads;
+import io.raftcoord.statemachine.changes.ChangeFeed;
+import io.raftcoord.statemachine.changes.WatchFilter;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
 
 /**
  * The deterministic core without Raft: applies one stamped {@link CommandBatch} per log entry to
  * the domain controls and the store. Invariants: each entry is one store write holding all its
  * records, its idempotency entries and the applied term/index; an entry at or below the stored
  * applied index is ignored; apply reads nothing but the entry and committed state. Single
- * threaded for writes (Ratis applies in log order); reads use volatile snapshots of the controls
- * or a RocksDB snapshot.
+ * threaded for writes (Ratis applies in log order). Catalog reads and watches take the read side
+ * of {@code entryLock}, which apply holds for a whole entry, so a reader sees every entry
+ * entirely or not at all; TSO/ID status reads use volatile fields.
  */
 public final class CoordState implements AutoCloseable {
   private final CoordStore store;
   private final TsoControl tso = new TsoControl();
   private final IdControl ids = new IdControl();
   private final IdempotencyLog idempotency;
+  private final Catalog catalog = new Catalog();
+  private final CatalogControl catalogControl = new CatalogControl(catalog, ids, tso);
+  private final CatalogReads catalogReads = new CatalogReads(catalog);
+  private final ChangeFeed changes = new ChangeFeed();
+  private final ReentrantReadWriteLock entryLock = new ReentrantReadWriteLock();
   private volatile AppliedMeta applied;
+  private volatile LongConsumer onChanges = revision -> { };
+  /** Catalog changes appended by the entry being applied. */
+  private int entryChanges;
 
   public CoordState(CoordStore store, IdempotencyLog.Retention retention) {
     this.store = store;
@@ -44,6 +64,13 @@ public final class CoordState implements AutoCloseable {
     tso.load(store);
     ids.load(store);
     idempotency.load(store);
+    catalog.load(store);
+    changes.load(store);
+  }
+
+  /** Called (on the apply thread, after the write) with the revision of each entry that changed the catalog. */
+  public void onChanges(LongConsumer listener) {
+    this.onChanges = listener;
   }
 
   public static CoordState open(java.nio.file.Path dir) {
@@ -93,6 +120,7 @@ public final class CoordState implements AutoCloseable {
     long nowMs = Math.max(applied.getNowMs(), batch == null ? 0 : batch.getHeader().getLeaderTimeMs());
     ApplyContext ctx = new ApplyContext(term, index, nowMs);
     BatchReply reply;
+    entryLock.writeLock().lock();
     try (StoreBatch sb = store.newBatch()) {
       if (batch == null) {
         reply = BatchReply.newBuilder().setIndex(index).setCode(ErrorCode.INVALID_ARGUMENT)
@@ -101,12 +129,24 @@ public final class CoordState implements AutoCloseable {
         reply = applyBatch(ctx, batch, sb);
       }
       idempotency.prune(store, sb, nowMs);
+      // Prune on every entry with changes and every 64th entry, so age-based retention also
+      // advances when the catalog is quiet; the rule depends only on the log.
+      if (entryChanges > 0 || index % 64 == 0) {
+        CatalogLimits limits = catalog.limits();
+        changes.pruneAndSave(store, sb, nowMs, limits.getWatchRetentionEvents(), limits.getWatchRetentionMs());
+      }
       AppliedMeta next = AppliedMeta.newBuilder().setTerm(term).setIndex(index).setNowMs(nowMs).build();
       sb.put(ColumnFamily.META, AppliedMetaCodec.KEY, next.toByteArray());
       store.write(sb);
       applied = next;
     } finally {
       idempotency.entryDone();
+      changes.entryDone();
+      entryLock.writeLock().unlock();
+    }
+    if (entryChanges > 0) {
+      entryChanges = 0;
+      onChanges.accept(index);
     }
     return Optional.of(reply);
   }
@@ -146,7 +186,7 @@ public final class CoordState implements AutoCloseable {
     }
     ApplyResult result = dispatch(ctx, cmd);
     for (Record r : result.records()) {
-      replay(r, sb);
+      replay(ctx, r, sb);
     }
     if (!key.isEmpty()) {
       idempotency.remember(sb, key, result.reply().toByteArray(), ctx.nowMs(), ctx.index());
@@ -158,15 +198,32 @@ public final class CoordState implements AutoCloseable {
     return switch (cmd.getBodyCase()) {
       case TSO_ALLOCATE -> tso.allocate(ctx, cmd.getTsoAllocate());
       case ID_ALLOCATE -> ids.allocate(ctx, cmd.getIdAllocate());
+      case CREATE_DATABASE -> catalogControl.createDatabase(ctx, cmd.getCreateDatabase());
+      case DROP_DATABASE -> catalogControl.dropDatabase(ctx, cmd.getDropDatabase());
+      case ALTER_DATABASE -> catalogControl.alterDatabase(ctx, cmd.getAlterDatabase());
+      case CREATE_COLLECTION -> catalogControl.createCollection(ctx, cmd.getCreateCollection());
+      case DROP_COLLECTION -> catalogControl.dropCollection(ctx, cmd.getDropCollection());
+      case RENAME_COLLECTION -> catalogControl.renameCollection(ctx, cmd.getRenameCollection());
+      case ALTER_COLLECTION -> catalogControl.alterCollection(ctx, cmd.getAlterCollection());
+      case CREATE_PARTITION -> catalogControl.createPartition(ctx, cmd.getCreatePartition());
+      case DROP_PARTITION -> catalogControl.dropPartition(ctx, cmd.getDropPartition());
+      case CREATE_ALIAS -> catalogControl.createAlias(ctx, cmd.getCreateAlias());
+      case DROP_ALIAS -> catalogControl.dropAlias(ctx, cmd.getDropAlias());
+      case ALTER_ALIAS -> catalogControl.alterAlias(ctx, cmd.getAlterAlias());
+      case SET_CATALOG_LIMITS -> catalogControl.setLimits(ctx, cmd.getSetCatalogLimits());
       case BODY_NOT_SET -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
           "command has no body (client and server versions differ?)");
     };
   }
 
-  private void replay(Record r, StoreBatch sb) {
+  private void replay(ApplyContext ctx, Record r, StoreBatch sb) {
     switch (r.getBodyCase()) {
       case TSO_ADVANCED -> tso.replay(r.getTsoAdvanced(), sb);
       case IDS_ALLOCATED -> ids.replay(r.getIdsAllocated(), sb);
+      case CATALOG -> {
+        catalog.replay(r.getCatalog(), sb);
+        changes.append(sb, ctx.index(), entryChanges++, ctx.nowMs(), r.getCatalog());
+      }
       case BODY_NOT_SET -> throw new IllegalStateException("record without body");
     }
   }
@@ -177,6 +234,42 @@ public final class CoordState implements AutoCloseable {
     } catch (InvalidProtocolBufferException e) {
       throw new StoreException("corrupt remembered batch reply", e);
     }
+  }
+
+  /** Answers a catalog read from one consistent point, or empty if {@code q} is not one. */
+  public Optional<QueryReply> catalogRead(Query q) {
+    entryLock.readLock().lock();
+    try {
+      return catalogReads.answer(q).map(b -> b.setRevision(applied.getIndex()).build());
+    } finally {
+      entryLock.readLock().unlock();
+    }
+  }
+
+  /** Reads the change feed for {@code q}; COMPACTED when its revision is no longer retained. */
+  public QueryReply watch(WatchQuery q) {
+    entryLock.readLock().lock();
+    try {
+      long appliedIndex = applied.getIndex();
+      long compacted = changes.compactedBelow();
+      if (q.getFromRevision() > 0 && q.getFromRevision() < compacted) {
+        return QueryReply.newBuilder().setCode(ErrorCode.COMPACTED).setRevision(appliedIndex)
+            .setMessage("revision " + q.getFromRevision() + " is compacted (changes below " + compacted
+                + " are no longer retained); list again and watch from the listed revision + 1").build();
+      }
+      return QueryReply.newBuilder().setRevision(appliedIndex)
+          .setWatch(changes.read(store, q, appliedIndex, WatchFilter.of(q))).build();
+    } finally {
+      entryLock.readLock().unlock();
+    }
+  }
+
+  public Catalog catalog() {
+    return catalog;
+  }
+
+  public ChangeFeed changes() {
+    return changes;
   }
 
   public StoreDump dump(boolean full) {

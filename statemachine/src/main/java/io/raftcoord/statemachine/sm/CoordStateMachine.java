@@ -62,6 +62,7 @@ public final class CoordStateMachine extends BaseStateMachine {
   private final SnapshotStore snapshots = new SnapshotStore();
   private final ReentrantReadWriteLock swapLock = new ReentrantReadWriteLock();
   private volatile CoordState state;
+  private final WatchHub watches = new WatchHub(() -> state);
   private long plantedLocalTso;
 
   public CoordStateMachine(Options options) {
@@ -100,7 +101,9 @@ public final class CoordStateMachine extends BaseStateMachine {
   }
 
   private CoordState open(Path dbDir) {
-    return new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention());
+    CoordState s = new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention());
+    s.onChanges(watches::changed);
+    return s;
   }
 
   @Override
@@ -150,6 +153,10 @@ public final class CoordStateMachine extends BaseStateMachine {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("INVALID_ARGUMENT: request is not a query batch: " + e.getMessage()));
     }
+    if (batch.getQueriesCount() == 1 && batch.getQueries(0).getBodyCase() == Query.BodyCase.WATCH) {
+      return watches.watch(batch.getQueries(0).getWatch()).thenApply(r -> Message.valueOf(UnsafeByteOperations.unsafeWrap(
+          QueryBatchReply.newBuilder().addReplies(r).build().toByteArray())));
+    }
     QueryBatchReply.Builder out = QueryBatchReply.newBuilder();
     swapLock.readLock().lock();
     try {
@@ -180,8 +187,12 @@ public final class CoordStateMachine extends BaseStateMachine {
             .setDigest(d.digest()).addAllEntries(d.entries())).build();
       }
       case UNSAFE_LOCAL_TSO -> unsafeLocalTso(s, q.getUnsafeLocalTso().getCount());
+      case WATCH -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
+          .setMessage("a watch must be the only query of its batch").build();
       case BODY_NOT_SET -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
           .setMessage("query has no body (client and server versions differ?)").build();
+      default -> s.catalogRead(q).orElseGet(() -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
+          .setMessage("unknown query " + q.getBodyCase()).build());
     };
   }
 
@@ -254,6 +265,8 @@ public final class CoordStateMachine extends BaseStateMachine {
     } finally {
       swapLock.writeLock().unlock();
     }
+    // The catalog may have jumped ahead: let parked watches look again.
+    watches.changed(Long.MAX_VALUE);
     if (getLifeCycleState() == LifeCycle.State.PAUSED) {
       getLifeCycle().transition(LifeCycle.State.STARTING);
       getLifeCycle().transition(LifeCycle.State.RUNNING);
@@ -267,6 +280,7 @@ public final class CoordStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    watches.close();
     swapLock.writeLock().lock();
     try {
       CoordState s = state;

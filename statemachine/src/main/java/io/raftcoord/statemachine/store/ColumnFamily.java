@@ -11,7 +11,9 @@ public enum ColumnFamily {
   /** Remembered replies for idempotency keys, plus their expiry order. */
   IDEMPOTENCY("idempotency"),
   /** The change feed by revision (log index); filled by the catalog domains. */
-  CHANGES("changes");
+  CHANGES("changes"),
+  /** RootCoord's catalog: databases, collections (with their partitions), aliases, limits. */
+  CATALOG("catalog");
 
   private final String dbName;
 

@@ -88,6 +88,26 @@ public final class CoordStore implements AutoCloseable {
     }
   }
 
+  /** Visits keys of {@code cf} from {@code fromKey} (inclusive) in order while {@code visitor} says so. */
+  public void scan(ColumnFamily cf, byte[] fromKey, EntryVisitor visitor) {
+    try (RocksIterator it = db.newIterator(handles.get(cf))) {
+      for (it.seek(fromKey); it.isValid(); it.next()) {
+        if (!visitor.visit(it.key(), it.value())) {
+          return;
+        }
+      }
+      it.status();
+    } catch (RocksDBException e) {
+      throw new StoreException("scan of " + cf.dbName(), e);
+    }
+  }
+
+  /** Receives one key/value of a scan; returns false to stop. */
+  @FunctionalInterface
+  public interface EntryVisitor {
+    boolean visit(byte[] key, byte[] value);
+  }
+
   public StoreBatch newBatch() {
     return new StoreBatch(handles);
   }
