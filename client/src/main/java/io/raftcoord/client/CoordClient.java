@@ -1,6 +1,7 @@
 package io.raftcoord.client;
 
 import io.raftcoord.client.internal.CommandPipeline;
+import io.raftcoord.client.internal.QueryPipeline;
 import io.raftcoord.client.internal.RaftTransport;
 import io.raftcoord.client.internal.TsoMerger;
 import io.raftcoord.proto.ClusterLayout;
@@ -24,6 +25,8 @@ public final class CoordClient implements AutoCloseable {
   private final TsoClient tso;
   private final IdClient ids;
   private final AdminClient admin;
+  private final CatalogClient catalog;
+  private MetadataCache cache;
 
   private CoordClient(Builder b) {
     this.transport = new RaftTransport(b.peers, b.raftClients, b.deadline);
@@ -32,6 +35,8 @@ public final class CoordClient implements AutoCloseable {
     this.tso = new TsoClient(pipeline, b.tsoMerging ? new TsoMerger(pipeline, b.tsoMaxInFlight) : null);
     this.ids = new IdClient(pipeline);
     this.admin = new AdminClient(transport);
+    this.catalog = new CatalogClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken),
+        transport);
   }
 
   public static Builder builder() {
@@ -50,6 +55,28 @@ public final class CoordClient implements AutoCloseable {
     return admin;
   }
 
+  /** RootCoord's catalog: databases, collections, partitions, aliases, limits. */
+  public CatalogClient catalog() {
+    return catalog;
+  }
+
+  /**
+   * Watches the catalog's change feed from {@code filter}'s from_revision (0: from now) with its
+   * database, collection and kind filters; the watch resumes by itself after leader changes
+   * and reconnects. Close it when done.
+   */
+  public CatalogWatch watch(io.raftcoord.proto.WatchQuery filter, CatalogWatch.Listener listener) {
+    return CatalogWatch.start(transport, filter, listener);
+  }
+
+  /** This client's metadata cache (started on first use, closed with the client). */
+  public synchronized MetadataCache metadataCache() {
+    if (cache == null) {
+      cache = new MetadataCache(this, catalog);
+    }
+    return cache;
+  }
+
   /** Raft entries this client has sent (each is one batch of commands). */
   public long batchesSent() {
     return pipeline.batchesSent();
@@ -61,6 +88,11 @@ public final class CoordClient implements AutoCloseable {
 
   @Override
   public void close() {
+    synchronized (this) {
+      if (cache != null) {
+        cache.close();
+      }
+    }
     try {
       transport.close();
     } catch (IOException e) {

@@ -53,6 +53,8 @@ public final class RaftTransport implements AutoCloseable {
   private final RaftProperties properties = new RaftProperties();
   private final RetryPolicy retry;
   private final RaftClient targeted;
+  /** Long-polls (watches) only: unordered, so a parked watch never holds up other calls. */
+  private final RaftClient watcher;
   private volatile boolean closed;
   /**
    * Ratis completes a reply future while holding that RaftClient's sliding-window monitor;
@@ -78,6 +80,8 @@ public final class RaftTransport implements AutoCloseable {
       clients.set(i, newClient(retry));
     }
     this.targeted = newClient(RetryPolicies.noRetry());
+    this.watcher = newClient(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20,
+        TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -107,6 +111,14 @@ public final class RaftTransport implements AutoCloseable {
     int slot = Math.floorMod(next.getAndIncrement(), clients.length());
     RaftClient c = clients.get(slot);
     return withDeadline(slot, c, c.async().sendReadOnly(message(query)));
+  }
+
+  /**
+   * A linearizable long-poll read through the leader, outside the ordered streams (a parked
+   * watch would otherwise delay every later call of its client).
+   */
+  public CompletableFuture<byte[]> longPoll(byte[] query) {
+    return withDeadline(-1, null, watcher.async().sendReadOnlyUnordered(message(query), null));
   }
 
   /** A linearizable read served by {@code peerId} (a follower uses ReadIndex from the leader). */
@@ -206,6 +218,7 @@ public final class RaftTransport implements AutoCloseable {
       clients.get(i).close();
     }
     targeted.close();
+    watcher.close();
     callbacks.shutdown();
     blocking.shutdown();
   }
