@@ -34,6 +34,11 @@ import picocli.CommandLine.Parameters;
         "  tso-merge  the same with merging forced on",
         "  tso-alloc  tso().allocate(--count) per call; merging off; --batching on|off",
         "  ids        ids().allocate(--count) per call",
+        "  ddl        each caller alternately creates a collection (8 fields, partition key, 2 partitions)",
+        "             and drops it in --db; ops are DDL commands, the items column counts creates",
+        "  describe   linearizable describe of a random one of --collections prepared collections in --db",
+        "             (created first if missing; the collection limits are raised if needed)",
+        "  describe-cached  the same through the client's metadata cache (kept fresh by a watch)",
         "  failover   --concurrency (default 8) callers of tso().next() while the leader is SIGKILLed",
         "             --kills times through --cluster-script; prints each write gap (longest interval",
         "             without a successful call around the kill) and each restarted replica's catch-up",
@@ -45,7 +50,8 @@ import picocli.CommandLine.Parameters;
         "loop and discards its first --settle seconds."},
     footer = {"", "Exit codes: 0 ok, 1 the run failed, 2 usage error."})
 public final class Bench implements Callable<Integer> {
-  @Parameters(index = "0", paramLabel = "WORKLOAD", description = "tso | tso-merge | tso-alloc | ids | failover")
+  @Parameters(index = "0", paramLabel = "WORKLOAD",
+      description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover")
   String workload;
 
   @Option(names = "--concurrency", paramLabel = "C[,C...]",
@@ -97,6 +103,14 @@ public final class Bench implements Callable<Integer> {
 
   @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "10", description = "Client deadline per call (default ${DEFAULT-VALUE}).")
   double deadlineSeconds;
+
+  @Option(names = "--db", paramLabel = "NAME", defaultValue = "bench",
+      description = "ddl, describe: the database used (created if missing; default ${DEFAULT-VALUE}).")
+  String db;
+
+  @Option(names = "--collections", paramLabel = "N", defaultValue = "100",
+      description = "describe: collections prepared and described (default ${DEFAULT-VALUE}).")
+  int collections;
 
   @Option(names = "--kills", paramLabel = "N", defaultValue = "5", description = "failover: leader kills (default ${DEFAULT-VALUE}).")
   int kills;
@@ -165,6 +179,16 @@ public final class Bench implements Callable<Integer> {
         yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, false,
             workload.equals("ids") ? "ids" : "ts");
       }
+      case "ddl", "describe", "describe-cached" -> {
+        if (Boolean.TRUE.equals(mergeFlag)) {
+          throw new CliSupport.UsageException(workload + " does not call tso().next(); --merge on has no effect on it");
+        }
+        if (collections < 1) {
+          throw new CliSupport.UsageException("--collections must be positive, got " + collections);
+        }
+        yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, false,
+            workload.equals("ddl") ? "creates" : "reads");
+      }
       case "failover" -> {
         List<Integer> c = cs == null ? List.of(8) : cs;
         if (c.size() != 1) {
@@ -176,7 +200,7 @@ public final class Bench implements Callable<Integer> {
         yield new Plan(workload, c, batchingOn, mergeFlag == null || mergeFlag, "ts");
       }
       default -> throw new CliSupport.UsageException(
-          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids or failover");
+          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached or failover");
     };
   }
 
@@ -225,8 +249,26 @@ public final class Bench implements Callable<Integer> {
     return rc;
   }
 
+  private ClosedLoop.Op catalogOp;
+
   private ClosedLoop.Op op(CoordClient client, Plan plan) {
     int k = count;
+    if (catalogOp == null) {
+      switch (plan.workload()) {
+        case "ddl" -> {
+          CatalogWorkloads.ensureDatabase(client.catalog(), db);
+          catalogOp = CatalogWorkloads.ddl(client, db);
+        }
+        case "describe" -> catalogOp = CatalogWorkloads.describe(client, db,
+            CatalogWorkloads.prepareDescribe(client, db, collections, err));
+        case "describe-cached" -> catalogOp = CatalogWorkloads.describeCached(client, db,
+            CatalogWorkloads.prepareDescribe(client, db, collections, err));
+        default -> { }
+      }
+    }
+    if (catalogOp != null) {
+      return catalogOp;
+    }
     return switch (plan.workload()) {
       case "tso", "tso-merge" -> () -> {
         client.tso().next();
@@ -241,7 +283,8 @@ public final class Bench implements Callable<Integer> {
   private static final String ROW = "%5s %10s %10s %8s %8s %8s %8s %10s %10s %8s  %s";
 
   private void runPoints(CoordClient client, Plan plan, long warmupMs, long settleMs, long durationMs, long deadlineMs) {
-    int itemsPerOp = plan.workload().startsWith("tso") && !plan.workload().equals("tso-alloc") ? 1 : count;
+    int itemsPerOp = plan.workload().startsWith("tso") && !plan.workload().equals("tso-alloc") ? 1
+        : plan.workload().equals("ids") || plan.workload().equals("tso-alloc") ? count : 1;
     if (!json) {
       out.printf(Locale.ROOT, "# %s: batching %s, merge %s, %s per call %d; %d raft clients, max in flight %d, "
               + "max batch %d; peers %s%n", plan.workload(), onOff(plan.batching()), onOff(plan.merge()),
