@@ -31,11 +31,12 @@ public final class CoordClient implements AutoCloseable {
   private CoordClient(Builder b) {
     this.transport = new RaftTransport(b.peers, b.raftClients, b.deadline);
     int inFlight = b.batching ? b.maxInFlight : Math.max(b.maxInFlight, 1024);
-    this.pipeline = new CommandPipeline(transport, inFlight, b.batching ? b.maxBatch : 1, b.authToken);
+    this.pipeline = new CommandPipeline(transport, inFlight, b.batching ? b.maxBatch : 1, b.authToken, b.deadline);
     this.tso = new TsoClient(pipeline, b.tsoMerging ? new TsoMerger(pipeline, b.tsoMaxInFlight) : null);
     this.ids = new IdClient(pipeline);
     this.admin = new AdminClient(transport);
-    this.catalog = new CatalogClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken),
+    this.catalog = new CatalogClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
+        b.deadline.toMillis()),
         transport);
   }
 

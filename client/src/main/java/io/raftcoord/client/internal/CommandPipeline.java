@@ -35,8 +35,19 @@ public final class CommandPipeline {
   private int inFlight;
   private final LongAdder batchesSent = new LongAdder();
   private final LongAdder commandsSent = new LongAdder();
+  private final long deadlineMs;
 
   public CommandPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken) {
+    this(transport, maxInFlight, maxBatch, authToken, null);
+  }
+
+  /**
+   * With a deadline, a command fails with DEADLINE_EXCEEDED once it has waited that long in
+   * total, queueing behind an in-flight batch included (the transport's own deadline only
+   * starts when the batch is sent).
+   */
+  public CommandPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken,
+                         java.time.Duration deadline) {
     if (maxInFlight < 1 || maxBatch < 1) {
       throw new IllegalArgumentException("maxInFlight and maxBatch must be positive");
     }
@@ -44,10 +55,15 @@ public final class CommandPipeline {
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.authToken = authToken == null ? "" : authToken;
+    this.deadlineMs = deadline == null ? 0 : deadline.toMillis();
   }
 
   public CompletableFuture<CommandReply> submit(Command command) {
-    Pending p = new Pending(command, new CompletableFuture<>());
+    CompletableFuture<CommandReply> f = new CompletableFuture<>();
+    if (deadlineMs > 0) {
+      f.orTimeout(deadlineMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    Pending p = new Pending(command, f);
     List<Pending> toSend = null;
     synchronized (this) {
       queue.add(p);

@@ -27,8 +27,11 @@ public final class QueryPipeline {
   private final String authToken;
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
   private int inFlight;
+  private final long deadlineMs;
 
-  public QueryPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken) {
+  /** {@code deadlineMs}: a query fails with DEADLINE_EXCEEDED after waiting that long in total (0: none). */
+  public QueryPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken, long deadlineMs) {
+    this.deadlineMs = deadlineMs;
     this.transport = transport;
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
@@ -36,7 +39,11 @@ public final class QueryPipeline {
   }
 
   public CompletableFuture<QueryReply> submit(Query query) {
-    Pending p = new Pending(query, new CompletableFuture<>());
+    CompletableFuture<QueryReply> f = new CompletableFuture<>();
+    if (deadlineMs > 0) {
+      f.orTimeout(deadlineMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+    Pending p = new Pending(query, f);
     List<Pending> toSend = null;
     synchronized (this) {
       queue.add(p);

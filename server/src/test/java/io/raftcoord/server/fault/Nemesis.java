@@ -2,6 +2,7 @@ package io.raftcoord.server.fault;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,6 +15,21 @@ final class Nemesis {
   private static final Logger LOG = LoggerFactory.getLogger(Nemesis.class);
 
   enum Target { LEADER, FOLLOWER }
+
+  /**
+   * What the nemesis needs of a load: OK ops counted from a mark. {@link Workload} is one (through
+   * the constructor that takes it); other loads (e.g. the catalog DDL load) implement this.
+   */
+  interface Load {
+    /** Starts counting OK ops invoked from now on; returns the mark time ({@code System.nanoTime()}). */
+    long mark();
+
+    /** Waits until {@code n} OK ops invoked after the last {@link #mark()} have returned. */
+    void awaitOkSinceMark(long n, Duration timeout, String what);
+
+    /** OK ops invoked after {@code nanos} that have returned so far. */
+    long okInvokedAfter(long nanos);
+  }
 
   /**
    * One completed fault. Times are {@code System.nanoTime()}.
@@ -29,8 +45,8 @@ final class Nemesis {
                long okWhileDown, long okAfterRecovery) {}
 
   private final ReplicaProcesses cluster;
-  private final History history;
-  private final Workload load;
+  private final Consumer<String> events;
+  private final Load load;
   private final Duration pause;
   private final long minProgress;
 
@@ -39,8 +55,32 @@ final class Nemesis {
    * @param minProgress OK ops to see (invoked after the step began) while the victim is down and after it is back
    */
   Nemesis(ReplicaProcesses cluster, History history, Workload load, Duration pause, long minProgress) {
+    this(cluster, history::event, new Load() {
+      @Override
+      public long mark() {
+        return load.mark();
+      }
+
+      @Override
+      public void awaitOkSinceMark(long n, Duration timeout, String what) {
+        load.awaitOkSinceMark(n, timeout, what);
+      }
+
+      @Override
+      public long okInvokedAfter(long nanos) {
+        return history.ops().stream().filter(o -> o.ok() && o.invokeNanos() > nanos).count();
+      }
+    }, pause, minProgress);
+  }
+
+  /**
+   * @param events where the nemesis's steps are recorded (e.g. a history's {@code event})
+   * @param pause least time a victim stays down
+   * @param minProgress OK ops to see (invoked after the step began) while the victim is down and after it is back
+   */
+  Nemesis(ReplicaProcesses cluster, Consumer<String> events, Load load, Duration pause, long minProgress) {
     this.cluster = cluster;
-    this.history = history;
+    this.events = events;
     this.load = load;
     this.pause = pause;
     this.minProgress = minProgress;
@@ -49,12 +89,12 @@ final class Nemesis {
   Fault killAndRestart(Target target) throws IOException {
     int victim = target == Target.LEADER ? cluster.awaitLeader(Duration.ofSeconds(30))
         : cluster.aFollower(Duration.ofSeconds(30));
-    history.event("kill9 n" + victim + " (" + target.name().toLowerCase() + ")");
+    events.accept("kill9 n" + victim + " (" + target.name().toLowerCase() + ")");
     long killNanos = load.mark();
     cluster.kill9(victim);
     if (target == Target.LEADER) {
       int next = cluster.awaitLeaderOtherThan(victim, Duration.ofSeconds(30));
-      history.event("new leader n" + next);
+      events.accept("new leader n" + next);
       LOG.info("leader n{} killed; n{} took over after {} ms", victim, next, (System.nanoTime() - killNanos) / 1_000_000);
     }
     // The two survivors are a quorum: clients must make progress while the victim is down.
@@ -63,19 +103,18 @@ final class Nemesis {
     while (System.nanoTime() < minDown) {
       ReplicaProcesses.sleep(20);
     }
-    long okWhileDown = history.ops().stream()
-        .filter(o -> o.ok() && o.invokeNanos() > killNanos).count();
+    long okWhileDown = load.okInvokedAfter(killNanos);
 
-    history.event("restart n" + victim);
+    events.accept("restart n" + victim);
     long restartNanos = System.nanoTime();
     cluster.start(victim);
     long index = cluster.awaitCaughtUp(victim, Duration.ofSeconds(90));
     long recoveredNanos = load.mark();
-    history.event("n" + victim + " caught up to index " + index);
+    events.accept("n" + victim + " caught up to index " + index);
     LOG.info("n{} restarted and caught up to index {} in {} ms", victim, index,
         (recoveredNanos - restartNanos) / 1_000_000);
     load.awaitOkSinceMark(minProgress, Duration.ofSeconds(30), "after n" + victim + " came back");
-    long okAfter = history.ops().stream().filter(o -> o.ok() && o.invokeNanos() > recoveredNanos).count();
+    long okAfter = load.okInvokedAfter(recoveredNanos);
     LOG.info("fault {} n{} done: {} OK ops while down, {} since recovery; {}", target, victim, okWhileDown, okAfter,
         cluster.describe());
     return new Fault("kill9", target, victim, killNanos, restartNanos, recoveredNanos, okWhileDown, okAfter);
@@ -89,13 +128,13 @@ final class Nemesis {
   Fault pauseAndResume(Target target, Duration pause) {
     int victim = target == Target.LEADER ? cluster.awaitLeader(Duration.ofSeconds(30))
         : cluster.aFollower(Duration.ofSeconds(30));
-    history.event("SIGSTOP n" + victim + " (" + target.name().toLowerCase() + ")");
+    events.accept("SIGSTOP n" + victim + " (" + target.name().toLowerCase() + ")");
     long stopNanos = load.mark();
     cluster.sigstop(victim);
     try {
       if (target == Target.LEADER) {
         int next = cluster.awaitLeaderOtherThan(victim, Duration.ofSeconds(30));
-        history.event("new leader n" + next);
+        events.accept("new leader n" + next);
         LOG.info("leader n{} stopped; n{} took over after {} ms", victim, next, (System.nanoTime() - stopNanos) / 1_000_000);
       }
       load.awaitOkSinceMark(minProgress, Duration.ofSeconds(30), "with n" + victim + " stopped");
@@ -106,14 +145,14 @@ final class Nemesis {
     } finally {
       cluster.sigcont(victim); // never leave it frozen, even when the wait above failed
     }
-    long okWhileDown = history.ops().stream().filter(o -> o.ok() && o.invokeNanos() > stopNanos).count();
-    history.event("SIGCONT n" + victim);
+    long okWhileDown = load.okInvokedAfter(stopNanos);
+    events.accept("SIGCONT n" + victim);
     long contNanos = System.nanoTime();
     long index = cluster.awaitCaughtUp(victim, Duration.ofSeconds(60));
     long recoveredNanos = load.mark();
-    history.event("n" + victim + " caught up to index " + index);
+    events.accept("n" + victim + " caught up to index " + index);
     load.awaitOkSinceMark(minProgress, Duration.ofSeconds(30), "after n" + victim + " resumed");
-    long okAfter = history.ops().stream().filter(o -> o.ok() && o.invokeNanos() > recoveredNanos).count();
+    long okAfter = load.okInvokedAfter(recoveredNanos);
     LOG.info("fault SIGSTOP {} n{} done: stopped {} ms, {} OK ops meanwhile, caught up {} ms after SIGCONT; {}", target,
         victim, (contNanos - stopNanos) / 1_000_000, okWhileDown, (recoveredNanos - contNanos) / 1_000_000,
         cluster.describe());

@@ -507,14 +507,20 @@ public final class CatalogControl {
     private final List<Record> records = new ArrayList<>();
     private ApplyResult failure;
 
+    /**
+     * {@code count} fresh IDs from the global allocator. IDs up to {@link Catalog#DEFAULT_DB_ID}
+     * belong to the default database, which exists without ever being allocated, so they are
+     * skipped (the allocator starts at 1).
+     */
     long ids(ApplyContext ctx, int count) {
-      ApplyResult r = ids.allocate(ctx, IdAllocateRequest.newBuilder().setCount(count).build());
+      int reserved = (int) Math.max(0, Catalog.DEFAULT_DB_ID + 1 - ids.nextId());
+      ApplyResult r = ids.allocate(ctx, IdAllocateRequest.newBuilder().setCount(count + reserved).build());
       if (r.reply().getCode() != ErrorCode.OK) {
         failure = failure == null ? r : failure;
         return -1;
       }
       records.addAll(r.records());
-      return r.reply().getIdAllocate().getStart();
+      return r.reply().getIdAllocate().getStart() + reserved;
     }
 
     long timestamp(ApplyContext ctx) {
