@@ -92,12 +92,13 @@ public final class CatalogControl {
   }
 
   public ApplyResult dropDatabase(ApplyContext ctx, DropDatabaseRequest req) {
-    if (req.getName().equals(CatalogNames.DEFAULT_DATABASE)) {
+    String name = CatalogNames.dbOrDefault(req.getName());
+    if (name.equals(CatalogNames.DEFAULT_DATABASE)) {
       return error(ErrorCode.FAILED_PRECONDITION, "the default database cannot be dropped");
     }
-    Optional<DatabaseInfo> db = catalog.database(req.getName());
+    Optional<DatabaseInfo> db = catalog.database(name);
     if (db.isEmpty()) {
-      return dbNotFound(req.getName());
+      return dbNotFound(name);
     }
     int held = catalog.collectionCount(db.get().getId());
     if (held > 0) {
@@ -377,7 +378,10 @@ public final class CatalogControl {
     if (a.isEmpty()) {
       return error(ErrorCode.NOT_FOUND, "alias \"" + req.getAlias() + "\" not found in database \"" + dbName + "\"");
     }
-    return new Records().change(CatalogChange.newBuilder().setKind(ChangeKind.ALIAS_DROPPED).setAlias(a.get()).build());
+    // Stored aliases keep the collection name they were made with; events name the current one.
+    AliasInfo current = a.get().toBuilder().setCollectionName(catalog.collection(a.get().getCollectionId())
+        .map(CollectionInfo::getName).orElse(a.get().getCollectionName())).build();
+    return new Records().change(CatalogChange.newBuilder().setKind(ChangeKind.ALIAS_DROPPED).setAlias(current).build());
   }
 
   public ApplyResult alterAlias(ApplyContext ctx, AlterAliasRequest req) {
@@ -396,7 +400,10 @@ public final class CatalogControl {
     }
     AliasInfo next = a.get().toBuilder().setCollectionId(l.collection.getId())
         .setCollectionName(l.collection.getName()).build();
-    return new Records().change(CatalogChange.newBuilder().setKind(ChangeKind.ALIAS_ALTERED).setAlias(next).build());
+    String previous = catalog.collection(a.get().getCollectionId()).map(CollectionInfo::getName)
+        .orElse(a.get().getCollectionName());
+    return new Records().change(CatalogChange.newBuilder().setKind(ChangeKind.ALIAS_ALTERED).setAlias(next)
+        .setPreviousName(previous).build());
   }
 
   // ---- limits ----

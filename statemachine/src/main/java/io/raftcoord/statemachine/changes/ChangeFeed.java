@@ -23,7 +23,8 @@ import java.util.List;
  *
  * <p>Invariants: events are appended in log order within the entry's store batch, so a
  * watcher never sees part of an entry; retention (count and age of the apply clock, both
- * replicated limits) prunes from the oldest end, at most {@link #PRUNE_PER_ENTRY} per entry;
+ * replicated limits) prunes whole entries from the oldest end, {@link #PRUNE_PER_ENTRY} events
+ * per applied entry (plus the rest of the last entry it started);
  * {@code compactedBelow} only grows and is stored in the same batch as the pruning.
  */
 public final class ChangeFeed {
@@ -66,10 +67,16 @@ public final class ChangeFeed {
     long retained = meta.getRetained();
     long[] left = {retained};
     store.scan(ColumnFamily.CHANGES, key(Math.max(compactedBelow, 0), 0), (k, v) -> {
+      ChangeEvent e = parse(v);
+      // Whole entries only: compactedBelow must never cut an entry in two.
+      if (e.getRevision() == lastRevision[0]) {
+        drop.add(k);
+        left[0]--;
+        return true;
+      }
       if (drop.size() >= PRUNE_PER_ENTRY) {
         return false;
       }
-      ChangeEvent e = parse(v);
       boolean tooMany = left[0] > maxEvents;
       boolean tooOld = e.getNowMs() < nowMs - maxAgeMs;
       if (!tooMany && !tooOld) {

@@ -44,6 +44,11 @@ final class WatchHub implements AutoCloseable {
   }
 
   CompletableFuture<QueryReply> watch(WatchQuery q) {
+    CoordState s = state.get();
+    if (q.getFromRevision() <= 0 && s != null) {
+      // Fix "now" before registering, so a change applied in between is not skipped.
+      q = q.toBuilder().setFromRevision(s.appliedIndex() + 1).build();
+    }
     Waiter w = new Waiter(q);
     int timeout = Math.min(Math.max(q.getTimeoutMs(), 0), MAX_TIMEOUT_MS);
     if (timeout > 0) {
