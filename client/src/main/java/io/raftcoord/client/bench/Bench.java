@@ -34,8 +34,9 @@ import picocli.CommandLine.Parameters;
         "  tso-merge  the same with merging forced on",
         "  tso-alloc  tso().allocate(--count) per call; merging off; --batching on|off",
         "  ids        ids().allocate(--count) per call",
-        "  ddl        each caller alternately creates a collection (8 fields, partition key, 2 partitions)",
-        "             and drops it in --db; ops are DDL commands, the items column counts creates",
+        "  ddl        C callers each creating uniquely named collections (8 fields, a partition key,",
+        "             2 partitions) in --db; after each point the collections it created are dropped",
+        "             by C callers, reported on stderr as drops/s (warm-up alternates create and drop)",
         "  describe   linearizable describe of a random one of --collections prepared collections in --db",
         "             (created first if missing; the collection limits are raised if needed)",
         "  describe-cached  the same through the client's metadata cache (kept fresh by a watch)",
@@ -257,6 +258,7 @@ public final class Bench implements Callable<Integer> {
       switch (plan.workload()) {
         case "ddl" -> {
           CatalogWorkloads.ensureDatabase(client.catalog(), db);
+          CatalogWorkloads.ensureCapacity(client.catalog(), 200_000);
           catalogOp = CatalogWorkloads.ddl(client, db);
         }
         case "describe" -> catalogOp = CatalogWorkloads.describe(client, db,
@@ -310,7 +312,8 @@ public final class Bench implements Callable<Integer> {
     err.printf(Locale.ROOT, "warm-up: %d s at C=%d (a fresh cluster is slow for 1-4 min while the JIT compiles)%n",
         warmupMs / 1000, c);
     err.flush();
-    ClosedLoop loop = new ClosedLoop(c, op(client, plan), null).start();
+    ClosedLoop.Op warm = plan.workload().equals("ddl") ? CatalogWorkloads.ddl(client, db) : op(client, plan);
+    ClosedLoop loop = new ClosedLoop(c, warm, null).start();
     try {
       long end = System.nanoTime() + warmupMs * 1_000_000;
       long elapsedMs = 0;
@@ -331,7 +334,9 @@ public final class Bench implements Callable<Integer> {
 
   private PointResult point(CoordClient client, Plan plan, int c, int itemsPerOp, long settleMs, long durationMs,
       long deadlineMs) {
-    ClosedLoop loop = new ClosedLoop(c, op(client, plan), null).start();
+    CatalogWorkloads.Created created = plan.workload().equals("ddl") ? new CatalogWorkloads.Created() : null;
+    ClosedLoop loop = new ClosedLoop(c, created != null ? CatalogWorkloads.creates(client, db, created) : op(client, plan),
+        null).start();
     try {
       ClosedLoop.sleepQuietly(settleMs);
       long s0 = System.nanoTime();
@@ -356,6 +361,9 @@ public final class Bench implements Callable<Integer> {
           entries, m1 - m0, cmd1 - cmd0, b1 - b0, iv.errors());
     } finally {
       loop.stopOrFail(deadlineMs + 5_000, "the point at C=" + c);
+      if (created != null) {
+        CatalogWorkloads.dropAll(client, db, created, c, err);
+      }
     }
   }
 

@@ -21,9 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The catalog workloads of the load generator. {@code ddl}: each caller alternately creates a
- * uniquely named collection (8 fields, a partition key with 2 partitions) and drops it, one
- * command per call, so a point's ops are DDL commands and its items are creates. {@code
+ * The catalog workloads of the load generator. {@code ddl}: each caller creates uniquely named
+ * collections (8 fields, a partition key with 2 partitions), which are dropped after the point
+ * (warm-up alternates create and drop, so nothing accumulates). {@code
  * describe}: linearizable describes of random collections among N prepared ones; {@code
  * describe-cached}: the same through the client's metadata cache.
  */
@@ -62,6 +62,57 @@ final class CatalogWorkloads {
     }
   }
 
+  /** Names created by a point, to drop after it. */
+  static final class Created {
+    final java.util.concurrent.ConcurrentLinkedQueue<String> names = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  }
+
+  /** Creates only: every call creates one new collection and remembers its name. */
+  static ClosedLoop.Op creates(CoordClient client, String db, Created created) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    AtomicLong seq = new AtomicLong();
+    return () -> {
+      String name = "ddl_" + run + "_" + seq.incrementAndGet();
+      client.catalog().createCollection(create(db, name));
+      created.names.add(name);
+      return 1;
+    };
+  }
+
+  /** Drops everything in {@code created} with {@code concurrency} drops outstanding; reports drops/s. */
+  static void dropAll(CoordClient client, String db, Created created, int concurrency, PrintWriter err) {
+    int n = created.names.size();
+    long t0 = System.nanoTime();
+    java.util.concurrent.Semaphore slots = new java.util.concurrent.Semaphore(concurrency);
+    List<CompletableFuture<?>> all = new ArrayList<>(n);
+    for (String name; (name = created.names.poll()) != null; ) {
+      slots.acquireUninterruptibly();
+      all.add(client.catalog().dropCollectionAsync(db, name).whenComplete((r, e) -> slots.release()));
+    }
+    long failed = all.stream().filter(f -> {
+      try {
+        f.join();
+        return false;
+      } catch (RuntimeException e) {
+        return true;
+      }
+    }).count();
+    double s = (System.nanoTime() - t0) / 1e9;
+    err.printf(Locale.ROOT, "# C=%d: dropped %d collections in %.1f s: %.0f drops/s%s%n", concurrency, n - failed, s,
+        (n - failed) / s, failed > 0 ? ", " + failed + " failed" : "");
+    err.flush();
+  }
+
+  /** Raises the collection limits to at least {@code n} (benchmarks create many). */
+  static void ensureCapacity(CatalogClient catalog, int n) {
+    CatalogLimits limits = catalog.limits();
+    if (limits.getMaxCollections() < n || limits.getMaxCollectionsPerDb() < n) {
+      catalog.setLimits(CatalogLimits.newBuilder().setMaxCollections(Math.max(limits.getMaxCollections(), n))
+          .setMaxCollectionsPerDb(Math.max(limits.getMaxCollectionsPerDb(), n)).build());
+    }
+  }
+
+  /** Alternately creates a collection and drops it (steady state, for warming up). */
   static ClosedLoop.Op ddl(CoordClient client, String db) {
     String run = UUID.randomUUID().toString().substring(0, 8);
     AtomicLong threads = new AtomicLong();
@@ -88,11 +139,7 @@ final class CatalogWorkloads {
    */
   static List<String> prepareDescribe(CoordClient client, String db, int n, PrintWriter err) {
     CatalogClient catalog = client.catalog();
-    CatalogLimits limits = catalog.limits();
-    if (limits.getMaxCollections() < n + 1000 || limits.getMaxCollectionsPerDb() < n + 1000) {
-      catalog.setLimits(CatalogLimits.newBuilder().setMaxCollections(Math.max(limits.getMaxCollections(), n + 1000))
-          .setMaxCollectionsPerDb(Math.max(limits.getMaxCollectionsPerDb(), n + 1000)).build());
-    }
+    ensureCapacity(catalog, n + 1000);
     ensureDatabase(catalog, db);
     java.util.Set<String> existing = new java.util.HashSet<>();
     catalog.listCollections(db).stream().map(b -> b.getName()).filter(x -> x.startsWith("describe_"))
