@@ -279,6 +279,16 @@ public final class CatalogClient {
         .setLimits(change))).thenApply(CatalogChange::getLimits));
   }
 
+  /**
+   * The catalog's current revision (a linearizable read): after a COMPACTED watch, read it,
+   * list again, then watch from it + 1 — nothing is missed (changes between the two reads may
+   * be seen twice).
+   */
+  public long revision() {
+    return Futures.join(read(Query.newBuilder().setGetCatalogLimits(GetCatalogLimitsQuery.getDefaultInstance()))
+        .thenApply(QueryReply::getRevision));
+  }
+
   // ---- plumbing ----
 
   private CompletableFuture<CatalogChange> change(Command.Builder cmd) {

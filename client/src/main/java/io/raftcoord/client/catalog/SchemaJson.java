@@ -72,25 +72,7 @@ public final class SchemaJson {
 
   /** Milvus's name of a data type, e.g. {@code FloatVector}; {@code None} for none. */
   public static String dataTypeName(DataType t) {
-    return switch (Objects.requireNonNull(t, "t")) {
-      case DATA_TYPE_NONE -> "None";
-      case BOOL -> "Bool";
-      case INT8 -> "Int8";
-      case INT16 -> "Int16";
-      case INT32 -> "Int32";
-      case INT64 -> "Int64";
-      case FLOAT -> "Float";
-      case DOUBLE -> "Double";
-      case VARCHAR -> "VarChar";
-      case ARRAY -> "Array";
-      case JSON -> "JSON";
-      case BINARY_VECTOR -> "BinaryVector";
-      case FLOAT_VECTOR -> "FloatVector";
-      case FLOAT16_VECTOR -> "Float16Vector";
-      case BFLOAT16_VECTOR -> "BFloat16Vector";
-      case SPARSE_FLOAT_VECTOR -> "SparseFloatVector";
-      case UNRECOGNIZED -> "Unknown";
-    };
+    return io.raftcoord.proto.DataTypeNames.of(Objects.requireNonNull(t, "t"));
   }
 
   /** Milvus's name of a consistency level; the request default is Bounded, as in Milvus. */

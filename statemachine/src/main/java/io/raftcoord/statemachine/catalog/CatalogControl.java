@@ -220,7 +220,7 @@ public final class CatalogControl {
     }
     if (!catalog.aliasesOf(l.collection.getId()).isEmpty()) {
       return error(ErrorCode.FAILED_PRECONDITION, "collection \"" + req.getName() + "\" still has aliases "
-          + catalog.aliasesOf(l.collection.getId()) + "; drop them first");
+          + quoted(catalog.aliasesOf(l.collection.getId())) + "; drop them first");
     }
     return new Records().change(CatalogChange.newBuilder().setKind(ChangeKind.COLLECTION_DROPPED)
         .setCollection(l.collection).build());
@@ -248,7 +248,7 @@ public final class CatalogControl {
     if (newDbId != l.collection.getDbId()) {
       if (!catalog.aliasesOf(l.collection.getId()).isEmpty()) {
         return error(ErrorCode.FAILED_PRECONDITION, "collection \"" + req.getName() + "\" has aliases "
-            + catalog.aliasesOf(l.collection.getId()) + "; drop them before moving it to database \"" + newDbName + "\"");
+            + quoted(catalog.aliasesOf(l.collection.getId())) + "; drop them before moving it to database \"" + newDbName + "\"");
       }
       if (catalog.collectionCount(newDbId) >= catalog.limits().getMaxCollectionsPerDb()) {
         return error(ErrorCode.QUOTA_EXCEEDED, "cannot move collection \"" + req.getName() + "\": database \""
@@ -499,6 +499,10 @@ public final class CatalogControl {
     List<KeyValue> out = new ArrayList<>(m.size());
     m.forEach((k, v) -> out.add(KeyValue.newBuilder().setKey(k).setValue(v).build()));
     return out;
+  }
+
+  private static String quoted(java.util.Collection<String> names) {
+    return String.join(", ", names.stream().map(n -> "\"" + n + "\"").toList());
   }
 
   private static ApplyResult dbNotFound(String name) {

@@ -87,7 +87,7 @@ final class SchemaValidator {
     }
     if (f.getIsPrimary()) {
       if (t != DataType.INT64 && t != DataType.VARCHAR) {
-        return Optional.of("a primary key must be Int64 or VarChar, got " + t);
+        return Optional.of("a primary key must be Int64 or VarChar, got " + name(t));
       }
       if (f.getNullable()) {
         return Optional.of("a primary key cannot be nullable");
@@ -103,7 +103,7 @@ final class SchemaValidator {
     }
     if (f.getIsPartitionKey()) {
       if (t != DataType.INT64 && t != DataType.VARCHAR) {
-        return Optional.of("a partition key must be Int64 or VarChar, got " + t);
+        return Optional.of("a partition key must be Int64 or VarChar, got " + name(t));
       }
       if (f.getNullable()) {
         return Optional.of("a partition key cannot be nullable");
@@ -137,7 +137,7 @@ final class SchemaValidator {
     if (t == DataType.ARRAY) {
       DataType e = f.getElementType();
       if (!isScalar(e) || e == DataType.JSON) {
-        return Optional.of("an Array's element type must be Bool, an integer, Float, Double or VarChar, got " + e);
+        return Optional.of("an Array's element type must be Bool, an integer, Float, Double or VarChar, got " + name(e));
       }
       if (f.getMaxCapacity() <= 0 || f.getMaxCapacity() > MAX_ARRAY_CAPACITY) {
         return Optional.of("max_capacity must be between 1 and " + MAX_ARRAY_CAPACITY + ", got " + f.getMaxCapacity());
@@ -154,7 +154,7 @@ final class SchemaValidator {
   private static Optional<String> checkDefault(FieldSchema f) {
     DefaultValue v = f.getDefaultValue();
     DefaultValue.ValueCase c = v.getValueCase();
-    String wrong = "the default value " + describe(v) + " does not fit a " + f.getDataType() + " field";
+    String wrong = "the default value " + describe(v) + " does not fit the " + name(f.getDataType()) + " field";
     return switch (f.getDataType()) {
       case BOOL -> c == DefaultValue.ValueCase.BOOL_VALUE ? Optional.empty() : Optional.of(wrong);
       case INT8 -> inRange(v, c, Byte.MIN_VALUE, Byte.MAX_VALUE, wrong);
@@ -172,7 +172,7 @@ final class SchemaValidator {
             ? Optional.of("the default value is " + len + " characters, over max_length " + f.getMaxLength())
             : Optional.empty();
       }
-      default -> Optional.of("a " + f.getDataType() + " field cannot have a default value");
+      default -> Optional.of("a field of type " + name(f.getDataType()) + " cannot have a default value");
     };
   }
 
@@ -192,6 +192,10 @@ final class SchemaValidator {
       case STRING_VALUE -> "\"" + v.getStringValue() + "\"";
       case VALUE_NOT_SET -> "(empty)";
     };
+  }
+
+  private static String name(DataType t) {
+    return io.raftcoord.proto.DataTypeNames.of(t);
   }
 
   static boolean isVector(DataType t) {

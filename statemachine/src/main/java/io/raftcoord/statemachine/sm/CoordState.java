@@ -255,7 +255,7 @@ public final class CoordState implements AutoCloseable {
       if (q.getFromRevision() > 0 && q.getFromRevision() < compacted) {
         return QueryReply.newBuilder().setCode(ErrorCode.COMPACTED).setRevision(appliedIndex)
             .setMessage("revision " + q.getFromRevision() + " is compacted (changes below " + compacted
-                + " are no longer retained); list again and watch from the listed revision + 1").build();
+                + " are no longer retained); read the current revision, list again, then watch from that revision + 1").build();
       }
       return QueryReply.newBuilder().setRevision(appliedIndex)
           .setWatch(changes.read(store, q, appliedIndex, WatchFilter.of(q))).build();
