@@ -76,10 +76,17 @@ start_one() {
   mkdir -p "$d"
   # Run from a private copy of the jars: a rebuild while the quorum runs rewrites server/target,
   # and a JVM whose jars change under it fails on its next class load.
-  rm -rf "$d/runtime"
-  mkdir -p "$d/runtime"
-  cp "$(server_jar)" "$d/runtime/"
-  cp -r "$ROOT/server/target/lib" "$d/runtime/lib"
+  # The copy is reused while the build is unchanged (a restart should not wait for 100 MB of
+  # copying); the stamp lists the source jars with their sizes and modification times.
+  local stamp
+  stamp="$(cd "$ROOT/server/target" && ls -l --time-style=+%s.%N "$(basename "$(server_jar)")" lib)"
+  if [[ ! -f "$d/runtime/.stamp" || "$(cat "$d/runtime/.stamp")" != "$stamp" ]]; then
+    rm -rf "$d/runtime"
+    mkdir -p "$d/runtime"
+    cp "$(server_jar)" "$d/runtime/"
+    cp -r "$ROOT/server/target/lib" "$d/runtime/lib"
+    printf '%s' "$stamp" > "$d/runtime/.stamp"
+  fi
   # shellcheck disable=SC2086
   nohup java $JAVA_OPTS -cp "$d/runtime/*:$d/runtime/lib/*" io.raftcoord.server.CoordServer \
     --id "$i" --peers "$PEERS" --data "$d" --admin-port "$(admin_port_of "$i")" ${RAFTCOORD_SERVER_ARGS:-} \

@@ -312,7 +312,8 @@ public final class Bench implements Callable<Integer> {
     err.printf(Locale.ROOT, "warm-up: %d s at C=%d (a fresh cluster is slow for 1-4 min while the JIT compiles)%n",
         warmupMs / 1000, c);
     err.flush();
-    ClosedLoop.Op warm = plan.workload().equals("ddl") ? CatalogWorkloads.ddl(client, db) : op(client, plan);
+    ClosedLoop.Op prepared = op(client, plan); // also prepares the database and the limits
+    ClosedLoop.Op warm = plan.workload().equals("ddl") ? CatalogWorkloads.ddl(client, db) : prepared;
     ClosedLoop loop = new ClosedLoop(c, warm, null).start();
     try {
       long end = System.nanoTime() + warmupMs * 1_000_000;

@@ -1,5 +1,7 @@
 package io.raftcoord.client.cli;
 
+import io.raftcoord.client.CatalogClient;
+
 import io.raftcoord.proto.CollectionBrief;
 import io.raftcoord.proto.CollectionDescription;
 import io.raftcoord.proto.CollectionInfo;
@@ -85,8 +87,15 @@ final class CollectionCommand extends CatalogCommand.Group {
     @Option(names = "--id", paramLabel = "ID", description = "Describe the collection with this id instead.")
     Long id;
 
+    @Option(names = "--replica", paramLabel = "n1|n2|n3",
+        description = "Serve the read from this replica (a follower confirms with the leader first: ReadIndex).")
+    String replica;
+
     @Override
     public Integer call() {
+      if (replica != null && !replica.matches("n[1-9][0-9]*")) {
+        throw usage("--replica must be a replica id like n1, got '" + replica + "'");
+      }
       if ((name == null) == (id == null)) {
         throw usage(name == null ? "give the collection's NAME_OR_ALIAS or --id ID"
             : "give either NAME_OR_ALIAS or --id, not both");
@@ -97,7 +106,10 @@ final class CollectionCommand extends CatalogCommand.Group {
       if (id != null && id <= 0) {
         throw usage("--id must be positive, got " + id);
       }
-      CollectionDescription d = withCatalog(c -> id != null ? c.describeCollection(id) : c.describeCollection(db.db, name));
+      CollectionDescription d = withCatalog(all -> {
+        CatalogClient c = replica == null ? all : all.at(replica);
+        return id != null ? c.describeCollection(id) : c.describeCollection(db.db, name);
+      });
       print(() -> CatalogOutput.collectionText(d), () -> CatalogOutput.collectionJson(d));
       return 0;
     }

@@ -44,10 +44,10 @@ import java.util.function.LongConsumer;
 public final class CoordState implements AutoCloseable {
   private final CoordStore store;
   private final TsoControl tso = new TsoControl();
-  private final IdControl ids = new IdControl();
+  private final IdControl ids;
   private final IdempotencyLog idempotency;
   private final Catalog catalog = new Catalog();
-  private final CatalogControl catalogControl = new CatalogControl(catalog, ids, tso);
+  private final CatalogControl catalogControl;
   private final CatalogReads catalogReads = new CatalogReads(catalog);
   private final ChangeFeed changes = new ChangeFeed();
   private final ReentrantReadWriteLock entryLock = new ReentrantReadWriteLock();
@@ -57,7 +57,13 @@ public final class CoordState implements AutoCloseable {
   private int entryChanges;
 
   public CoordState(CoordStore store, IdempotencyLog.Retention retention) {
+    this(store, retention, java.util.Set.of());
+  }
+
+  public CoordState(CoordStore store, IdempotencyLog.Retention retention, java.util.Set<PlantedBug> bugs) {
     this.store = store;
+    this.ids = new IdControl(!bugs.contains(PlantedBug.IDS_MEMORY_ONLY));
+    this.catalogControl = new CatalogControl(catalog, ids, tso);
     this.idempotency = new IdempotencyLog(retention);
     byte[] meta = store.get(ColumnFamily.META, AppliedMetaCodec.KEY);
     this.applied = meta == null ? AppliedMeta.getDefaultInstance() : AppliedMetaCodec.parse(meta);

@@ -101,7 +101,8 @@ public final class CoordStateMachine extends BaseStateMachine {
   }
 
   private CoordState open(Path dbDir) {
-    CoordState s = new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention());
+    CoordState s = new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention(),
+        options.plantedBugs());
     s.onChanges(watches::changed);
     return s;
   }

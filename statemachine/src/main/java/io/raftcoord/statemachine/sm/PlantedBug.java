@@ -6,7 +6,12 @@ package io.raftcoord.statemachine.sm;
  */
 public enum PlantedBug {
   /** Answer {@code unsafe_local_tso} queries from the replica's memory without the log. */
-  TSO_LOCAL;
+  TSO_LOCAL,
+  /**
+   * An acknowledged write not made durable: the ID allocator's advances stay in memory and are
+   * never written to the store, so after a restart IDs are handed out again.
+   */
+  IDS_MEMORY_ONLY;
 
   public static PlantedBug parse(String s) {
     for (PlantedBug b : values()) {
@@ -14,6 +19,6 @@ public enum PlantedBug {
         return b;
       }
     }
-    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local)");
+    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only)");
   }
 }
