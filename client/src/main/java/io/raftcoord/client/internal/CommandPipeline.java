@@ -7,8 +7,6 @@ import io.raftcoord.proto.Command;
 import io.raftcoord.proto.CommandBatch;
 import io.raftcoord.proto.CommandReply;
 import io.raftcoord.proto.ErrorCode;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -23,19 +21,13 @@ import java.util.concurrent.atomic.LongAdder;
  * neighbours. Every batch carries a fresh idempotency key (this instance's id + sequence).
  */
 public final class CommandPipeline {
-  private record Pending(Command command, CompletableFuture<CommandReply> future) {}
-
   private final RaftTransport transport;
-  private final int maxInFlight;
-  private final int maxBatch;
   private final String authToken;
   private final String keyPrefix = UUID.randomUUID().toString();
   private final AtomicLong sequence = new AtomicLong();
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-  private int inFlight;
   private final LongAdder batchesSent = new LongAdder();
   private final LongAdder commandsSent = new LongAdder();
-  private final long deadlineMs;
+  private final Batcher<Command, CommandReply> batcher;
 
   public CommandPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken) {
     this(transport, maxInFlight, maxBatch, authToken, null);
@@ -48,34 +40,13 @@ public final class CommandPipeline {
    */
   public CommandPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken,
                          java.time.Duration deadline) {
-    if (maxInFlight < 1 || maxBatch < 1) {
-      throw new IllegalArgumentException("maxInFlight and maxBatch must be positive");
-    }
     this.transport = transport;
-    this.maxInFlight = maxInFlight;
-    this.maxBatch = maxBatch;
     this.authToken = authToken == null ? "" : authToken;
-    this.deadlineMs = deadline == null ? 0 : deadline.toMillis();
+    this.batcher = new Batcher<>(maxInFlight, maxBatch, deadline == null ? 0 : deadline.toMillis(), this::send);
   }
 
   public CompletableFuture<CommandReply> submit(Command command) {
-    CompletableFuture<CommandReply> f = new CompletableFuture<>();
-    if (deadlineMs > 0) {
-      f.orTimeout(deadlineMs, java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
-    Pending p = new Pending(command, f);
-    List<Pending> toSend = null;
-    synchronized (this) {
-      queue.add(p);
-      if (inFlight < maxInFlight) {
-        inFlight++;
-        toSend = drain();
-      }
-    }
-    if (toSend != null) {
-      send(toSend);
-    }
-    return p.future();
+    return batcher.submit(command);
   }
 
   /** Completes with the reply if it is OK, else fails with the reply's CoordException. */
@@ -88,44 +59,16 @@ public final class CommandPipeline {
     });
   }
 
-  private List<Pending> drain() {
-    int n = Math.min(maxBatch, queue.size());
-    List<Pending> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      out.add(queue.poll());
-    }
-    return out;
-  }
-
-  private void send(List<Pending> batch) {
+  private CompletableFuture<?> send(List<Batcher.Pending<Command, CommandReply>> batch) {
     CommandBatch.Builder b = CommandBatch.newBuilder().setAuthToken(authToken)
         .setIdempotencyKey(keyPrefix + "/" + sequence.incrementAndGet());
-    for (Pending p : batch) {
-      b.addCommands(p.command());
-    }
+    batch.forEach(p -> b.addCommands(p.item()));
     batchesSent.increment();
     commandsSent.add(batch.size());
-    transport.write(b.build().toByteArray()).whenComplete((bytes, err) -> {
-      try {
-        complete(batch, bytes, err);
-      } finally {
-        List<Pending> next;
-        synchronized (this) {
-          if (queue.isEmpty()) {
-            inFlight--;
-            next = null;
-          } else {
-            next = drain();
-          }
-        }
-        if (next != null) {
-          send(next);
-        }
-      }
-    });
+    return transport.write(b.build().toByteArray()).whenComplete((bytes, err) -> complete(batch, bytes, err));
   }
 
-  private static void complete(List<Pending> batch, byte[] bytes, Throwable err) {
+  private static void complete(List<Batcher.Pending<Command, CommandReply>> batch, byte[] bytes, Throwable err) {
     if (err != null) {
       CoordException ce = Futures.toCoord(err);
       batch.forEach(p -> p.future().completeExceptionally(ce));

@@ -7,8 +7,6 @@ import io.raftcoord.proto.Query;
 import io.raftcoord.proto.QueryBatch;
 import io.raftcoord.proto.QueryBatchReply;
 import io.raftcoord.proto.QueryReply;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -19,91 +17,39 @@ import java.util.concurrent.CompletableFuture;
  * as soon as a slot frees, each query completing with its own reply.
  */
 public final class QueryPipeline {
-  private record Pending(Query query, CompletableFuture<QueryReply> future) {}
-
   private final RaftTransport transport;
-  private final int maxInFlight;
-  private final int maxBatch;
   private final String authToken;
-  private final ArrayDeque<Pending> queue = new ArrayDeque<>();
-  private int inFlight;
-  private final long deadlineMs;
+  private final Batcher<Query, QueryReply> batcher;
 
   /** {@code deadlineMs}: a query fails with DEADLINE_EXCEEDED after waiting that long in total (0: none). */
   public QueryPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken, long deadlineMs) {
-    this.deadlineMs = deadlineMs;
     this.transport = transport;
-    this.maxInFlight = maxInFlight;
-    this.maxBatch = maxBatch;
     this.authToken = authToken == null ? "" : authToken;
+    this.batcher = new Batcher<>(maxInFlight, maxBatch, deadlineMs, this::send);
   }
 
   public CompletableFuture<QueryReply> submit(Query query) {
-    CompletableFuture<QueryReply> f = new CompletableFuture<>();
-    if (deadlineMs > 0) {
-      f.orTimeout(deadlineMs, java.util.concurrent.TimeUnit.MILLISECONDS);
-    }
-    Pending p = new Pending(query, f);
-    List<Pending> toSend = null;
-    synchronized (this) {
-      queue.add(p);
-      if (inFlight < maxInFlight) {
-        inFlight++;
-        toSend = drain();
-      }
-    }
-    if (toSend != null) {
-      send(toSend);
-    }
-    return p.future();
+    return batcher.submit(query);
   }
 
-  private List<Pending> drain() {
-    int n = Math.min(maxBatch, queue.size());
-    List<Pending> out = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      out.add(queue.poll());
-    }
-    return out;
-  }
-
-  private void send(List<Pending> batch) {
+  private CompletableFuture<?> send(List<Batcher.Pending<Query, QueryReply>> batch) {
     QueryBatch.Builder b = QueryBatch.newBuilder().setAuthToken(authToken);
-    batch.forEach(p -> b.addQueries(p.query()));
-    transport.read(b.build().toByteArray()).whenComplete((bytes, err) -> {
+    batch.forEach(p -> b.addQueries(p.item()));
+    return transport.read(b.build().toByteArray()).whenComplete((bytes, err) -> {
+      List<QueryReply> replies;
       try {
-        complete(batch, bytes, err);
-      } finally {
-        List<Pending> next;
-        synchronized (this) {
-          if (queue.isEmpty()) {
-            inFlight--;
-            next = null;
-          } else {
-            next = drain();
-          }
+        if (err != null) {
+          throw Futures.toCoord(err);
         }
-        if (next != null) {
-          send(next);
-        }
+        replies = parse(bytes, batch.size());
+      } catch (CoordException ce) {
+        batch.forEach(p -> p.future().completeExceptionally(ce));
+        return;
+      }
+      for (int i = 0; i < batch.size(); i++) {
+        batch.get(i).future().complete(replies.get(i));
       }
     });
-  }
-
-  private static void complete(List<Pending> batch, byte[] bytes, Throwable err) {
-    List<QueryReply> replies;
-    try {
-      if (err != null) {
-        throw Futures.toCoord(err);
-      }
-      replies = parse(bytes, batch.size());
-    } catch (CoordException ce) {
-      batch.forEach(p -> p.future().completeExceptionally(ce));
-      return;
-    }
-    for (int i = 0; i < batch.size(); i++) {
-      batch.get(i).future().complete(replies.get(i));
-    }
   }
 
   /** The replies of a QueryBatchReply holding {@code expected} of them. */
