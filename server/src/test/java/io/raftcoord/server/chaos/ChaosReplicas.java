@@ -1,0 +1,571 @@
+package io.raftcoord.server.chaos;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.util.JsonFormat;
+import io.raftcoord.proto.ClusterLayout;
+import io.raftcoord.proto.ReplicaStatus;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The three replica JVMs of a chaos run, like the fault suite's {@code ReplicaProcesses} but
+ * optionally each in a network namespace: replica {@code i} then runs under
+ * {@code ip netns exec <ns> java ...} and binds its Raft and admin ports on its namespace
+ * address, which is its entry in {@code --peers} (a replica binds to its own peers entry). Data
+ * directories are {@code root/data/n<i>}; stdout/stderr of every start are appended to
+ * {@code root/logs/n<i>.log} (outside the data directory, so a full disk does not stop the log).
+ * Replicas run with {@code --test-clock-control}. An exit nobody asked for is recorded and
+ * reported by {@link #pollExits()}.
+ */
+final class ChaosReplicas implements ChaosCluster, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ChaosReplicas.class);
+  private static final int RESERVED_LOW = 9861;
+  private static final int RESERVED_HIGH = 9873;
+  static final int SIZE = 3;
+
+  /** A replica that exited by itself. {@code expected}: a fault had said it might (e.g. a full disk). */
+  record Exit(int replica, long pid, int code, boolean expected, long atMs) {}
+
+  private final Path root;
+  private final String[] hosts = new String[SIZE];
+  private final int[] raftPorts = new int[SIZE];
+  private final int[] adminPorts = new int[SIZE];
+  private final String peers;
+  private final List<String> extraArgs;
+  private final Function<Integer, List<String>> launcher;
+  private final CleanupManifest manifest;
+  private final Supplier<Long> clockMs;
+  private final Process[] processes = new Process[SIZE];
+  private final boolean[] stopped = new boolean[SIZE];
+  private final boolean[] exitExpected = new boolean[SIZE];
+  private final int[] starts = new int[SIZE];
+  private final List<Exit> exits = new ArrayList<>();
+  private final List<Exit> unreported = new ArrayList<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(400)).build();
+  private final Thread reaper = new Thread(this::killAllQuietly, "chaos-replica-reaper");
+  private RaftClient adminRaftClient;
+
+  /**
+   * @param hosts per replica the address it binds and clients use (127.0.0.1, or its namespace address)
+   * @param launcher per replica the command prefix (empty, or {@code ip netns exec ns})
+   * @param extraArgs added to every replica's command line
+   * @param clockMs the run clock, for stamping exits
+   */
+  ChaosReplicas(Path root, List<String> hosts, Function<Integer, List<String>> launcher, List<String> extraArgs,
+                CleanupManifest manifest, Supplier<Long> clockMs) throws IOException {
+    this.root = root;
+    this.launcher = launcher;
+    this.extraArgs = List.copyOf(extraArgs);
+    this.manifest = manifest;
+    this.clockMs = clockMs;
+    Files.createDirectories(root.resolve("data"));
+    Files.createDirectories(root.resolve("logs"));
+    Set<Integer> taken = new HashSet<>();
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < SIZE; i++) {
+      this.hosts[i] = hosts.get(i);
+      raftPorts[i] = freePort(taken);
+      adminPorts[i] = freePort(taken);
+      sb.append(i == 0 ? "" : ",").append(this.hosts[i]).append(':').append(raftPorts[i]);
+    }
+    this.peers = sb.toString();
+    Runtime.getRuntime().addShutdownHook(reaper);
+    LOG.info("replicas under {}: peers {}, admin ports {},{},{}, extra args {}", root, peers, adminPorts[0],
+        adminPorts[1], adminPorts[2], extraArgs);
+  }
+
+  /**
+   * A port free on the loopback now, below the ephemeral range (a replica restarts on the same
+   * port) and outside the default local quorum's 9861-9873.
+   */
+  static int freePort(Set<Integer> taken) throws IOException {
+    int high = ephemeralLow();
+    int low = Math.min(20_000, high - 1_000);
+    for (int attempt = 0; attempt < 500; attempt++) {
+      int p = ThreadLocalRandom.current().nextInt(low, high);
+      if (p >= RESERVED_LOW && p <= RESERVED_HIGH || taken.contains(p)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), 1);
+        taken.add(p);
+        return p;
+      } catch (IOException busy) {
+        // another one
+      }
+    }
+    throw new IOException("no free port in [" + low + ", " + high + ")");
+  }
+
+  private static int ephemeralLow() {
+    try {
+      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
+      int low = Integer.parseInt(range.split("\\s+")[0]);
+      return low > 22_000 ? low : 32_768;
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
+    }
+  }
+
+  String peers() {
+    return peers;
+  }
+
+  @Override
+  public Path dataDir(int i) {
+    check(i);
+    return root.resolve("data").resolve("n" + i);
+  }
+
+  @Override
+  public Path logFile(int i) {
+    check(i);
+    return root.resolve("logs").resolve("n" + i + ".log");
+  }
+
+  int adminPort(int i) {
+    return adminPorts[i - 1];
+  }
+
+  String host(int i) {
+    return hosts[i - 1];
+  }
+
+  @Override
+  public synchronized boolean isRunning(int i) {
+    check(i);
+    reap(i);
+    Process p = processes[i - 1];
+    return p != null && p.isAlive();
+  }
+
+  /** If replica {@code i} died by itself, records its exit (as expected or not, as of now). */
+  private synchronized Exit reap(int i) {
+    Process p = processes[i - 1];
+    if (p == null || p.isAlive()) {
+      return null;
+    }
+    processes[i - 1] = null;
+    stopped[i - 1] = false;
+    manifest.remove("pid", String.valueOf(p.pid()));
+    Exit e = new Exit(i, p.pid(), p.exitValue(), exitExpected[i - 1], clockMs.get());
+    exits.add(e);
+    unreported.add(e);
+    LOG.warn("replica n{} (pid {}) exited by itself with code {}{}", i, p.pid(), p.exitValue(),
+        exitExpected[i - 1] ? " (a fault allowed it)" : "");
+    return e;
+  }
+
+  @Override
+  public synchronized boolean isStopped(int i) {
+    return isRunning(i) && stopped[i - 1];
+  }
+
+  synchronized long pid(int i) {
+    Process p = processes[i - 1];
+    if (p == null || !p.isAlive()) {
+      throw new IllegalStateException("replica n" + i + " is not running");
+    }
+    return p.pid();
+  }
+
+  void startAll() throws IOException {
+    for (int i = 1; i <= SIZE; i++) {
+      start(i);
+    }
+  }
+
+  @Override
+  public synchronized void start(int i) throws IOException {
+    check(i);
+    if (isRunning(i)) {
+      throw new IllegalStateException("replica n" + i + " is already running (pid " + processes[i - 1].pid() + ")");
+    }
+    Path dir = dataDir(i);
+    Files.createDirectories(dir);
+    PrivateClasspath cp = PrivateClasspath.get(root);
+    List<String> cmd = new ArrayList<>(launcher.apply(i));
+    int prefix = cmd.size();
+    cmd.add(javaBinary());
+    cmd.add("-Xmx512m");
+    cmd.add("-XX:+UseParallelGC");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Dlogback.configurationFile=" + cp.logback());
+    cmd.add("-cp");
+    cmd.add(cp.classpath());
+    cmd.add("io.raftcoord.server.CoordServer");
+    int args = cmd.size();
+    cmd.addAll(List.of("--id", String.valueOf(i), "--peers", peers, "--data", dir.toString(),
+        "--admin-port", String.valueOf(adminPorts[i - 1]), "--test-clock-control"));
+    cmd.addAll(extraArgs);
+    Path log = logFile(i);
+    starts[i - 1]++;
+    Files.writeString(log, "=== " + Instant.now() + " start #" + starts[i - 1] + " of replica n" + i + ": "
+        + String.join(" ", cmd.subList(0, prefix)) + (prefix > 0 ? " " : "") + "java ... CoordServer "
+        + String.join(" ", cmd.subList(args, cmd.size())) + System.lineSeparator(), StandardCharsets.UTF_8,
+        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+    Process p = pb.start();
+    processes[i - 1] = p;
+    stopped[i - 1] = false;
+    manifest.add("pid", String.valueOf(p.pid()));
+    LOG.info("started replica n{} (pid {}, start #{})", i, p.pid(), starts[i - 1]);
+  }
+
+  private static String javaBinary() {
+    return ProcessHandle.current().info().command()
+        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+  }
+
+  @Override
+  public void kill9(int i) {
+    Process p;
+    synchronized (this) {
+      check(i);
+      reap(i);
+      p = processes[i - 1];
+      if (p == null) {
+        throw new IllegalStateException("replica n" + i + " is not running");
+      }
+      processes[i - 1] = null; // from here on its exit is ours, not a finding
+      stopped[i - 1] = false;
+    }
+    p.destroyForcibly(); // SIGKILL; a stopped process dies of it too
+    try {
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("replica n" + i + " (pid " + p.pid() + ") survived SIGKILL for 10 s");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+    manifest.remove("pid", String.valueOf(p.pid()));
+    LOG.info("killed replica n{} (pid {}) with SIGKILL", i, p.pid());
+  }
+
+  @Override
+  public void sigstop(int i) {
+    signal(i, "STOP");
+    synchronized (this) {
+      stopped[i - 1] = true;
+    }
+  }
+
+  @Override
+  public void sigcont(int i) {
+    signal(i, "CONT");
+    synchronized (this) {
+      stopped[i - 1] = false;
+    }
+  }
+
+  private void signal(int i, String sig) {
+    long pid = pid(i);
+    Cmd.run("kill", "-" + sig, String.valueOf(pid));
+    LOG.info("sent SIG{} to replica n{} (pid {})", sig, i, pid);
+  }
+
+  @Override
+  public synchronized void expectExit(int i, boolean expected) {
+    reap(i);
+    exitExpected[i - 1] = expected;
+  }
+
+  /** Replicas that exited by themselves since the last call (each reported once). */
+  synchronized List<Exit> pollExits() {
+    for (int i = 1; i <= SIZE; i++) {
+      reap(i);
+    }
+    List<Exit> found = List.copyOf(unreported);
+    unreported.clear();
+    return found;
+  }
+
+  synchronized List<Exit> exits() {
+    return List.copyOf(exits);
+  }
+
+  @Override
+  public Optional<ReplicaStatus> status(int i) {
+    check(i);
+    if (!isRunning(i)) {
+      return Optional.empty();
+    }
+    try {
+      return statusAsync(i).get(2, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  private CompletableFuture<Optional<ReplicaStatus>> statusAsync(int i) {
+    if (!isRunning(i)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hosts[i - 1] + ":" + adminPorts[i - 1] + "/status"))
+        .timeout(Duration.ofMillis(800)).GET().build();
+    return http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
+      if (err != null || resp.statusCode() != 200) {
+        return Optional.empty();
+      }
+      try {
+        ReplicaStatus.Builder b = ReplicaStatus.newBuilder();
+        JsonFormat.parser().ignoringUnknownFields().merge(resp.body(), b);
+        ReplicaStatus s = b.build();
+        return s.getError().isEmpty() ? Optional.of(s) : Optional.empty();
+      } catch (InvalidProtocolBufferException e) {
+        return Optional.empty();
+      }
+    });
+  }
+
+  /** Every replica's status, asked in parallel (a stopped replica costs one timeout, not three). */
+  List<Optional<ReplicaStatus>> statusAll() {
+    List<CompletableFuture<Optional<ReplicaStatus>>> fs = new ArrayList<>();
+    for (int i = 1; i <= SIZE; i++) {
+      fs.add(statusAsync(i));
+    }
+    List<Optional<ReplicaStatus>> out = new ArrayList<>();
+    for (CompletableFuture<Optional<ReplicaStatus>> f : fs) {
+      try {
+        out.add(f.get(2, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        out.add(Optional.empty());
+      }
+    }
+    return out;
+  }
+
+  /** The replica that says it leads (the highest term wins if two do, e.g. a stopped old leader). */
+  @Override
+  public Optional<Integer> leader() {
+    Integer best = null;
+    long bestTerm = -1;
+    List<Optional<ReplicaStatus>> all = statusAll();
+    for (int i = 1; i <= SIZE; i++) {
+      Optional<ReplicaStatus> s = all.get(i - 1);
+      if (s.isPresent() && "LEADER".equals(s.get().getRole()) && s.get().getTerm() > bestTerm && !isStopped(i)) {
+        best = i;
+        bestTerm = s.get().getTerm();
+      }
+    }
+    return Optional.ofNullable(best);
+  }
+
+  @Override
+  public int awaitLeader(Duration timeout) {
+    return await(this::leader, timeout, "a leader");
+  }
+
+  /** A running, not stopped replica other than the leader, at random. */
+  Optional<Integer> aFollower(int leader, java.util.Random random) {
+    List<Integer> c = new ArrayList<>();
+    for (int i = 1; i <= SIZE; i++) {
+      if (i != leader && isRunning(i) && !isStopped(i)) {
+        c.add(i);
+      }
+    }
+    return c.isEmpty() ? Optional.empty() : Optional.of(c.get(random.nextInt(c.size())));
+  }
+
+  @Override
+  public long awaitCaughtUp(int i, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    int leader = awaitLeader(timeout);
+    long target = await(() -> status(leader).map(ReplicaStatus::getCommitIndex), remaining(deadline),
+        "the commit index of leader n" + leader);
+    await(() -> status(i).filter(s -> s.getAppliedIndex() >= target).map(s -> true), remaining(deadline),
+        "n" + i + " to apply up to index " + target);
+    return target;
+  }
+
+  @Override
+  public void setClockOffset(int i, long offsetMs) throws IOException, InterruptedException {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hosts[i - 1] + ":" + adminPorts[i - 1]
+            + "/admin/clock?offsetMs=" + offsetMs)).timeout(Duration.ofSeconds(2))
+        .POST(HttpRequest.BodyPublishers.noBody()).build();
+    HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
+    if (resp.statusCode() != 200 || !resp.body().trim().equals("offsetMs=" + offsetMs)) {
+      throw new IOException("n" + i + " /admin/clock?offsetMs=" + offsetMs + " answered " + resp.statusCode() + ": "
+          + resp.body().trim());
+    }
+    LOG.info("n{} clock offset now {} ms", i, offsetMs);
+  }
+
+  /**
+   * Ratis transferLeadership, up to three attempts: under load the target is often not yet
+   * up to date when asked, and Ratis then answers DIFFERENT_LEADER.
+   */
+  @Override
+  public boolean transferLeadership(int to, Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (int attempt = 1; attempt <= 3 && System.nanoTime() < deadline; attempt++) {
+      try {
+        RaftClient c = adminClient();
+        long left = Math.max(500, (deadline - System.nanoTime()) / 1_000_000);
+        RaftClientReply r = c.admin().transferLeadership(RaftPeerId.valueOf("n" + to), left);
+        if (r.isSuccess() && leader().filter(l -> l == to).isPresent()) {
+          return true;
+        }
+        LOG.info("transferLeadership to n{} (attempt {}) not done: {}", to, attempt,
+            r.getException() == null ? "leader is " + leader().orElse(-1) : r.getException().toString());
+      } catch (IOException | RuntimeException e) {
+        LOG.info("transferLeadership to n{} (attempt {}) failed: {}", to, attempt, e.toString());
+      }
+      if (leader().filter(l -> l == to).isPresent()) {
+        return true;
+      }
+      sleep(200);
+    }
+    return leader().filter(l -> l == to).isPresent();
+  }
+
+  private synchronized RaftClient adminClient() {
+    if (adminRaftClient == null) {
+      List<RaftPeer> ps = new ArrayList<>();
+      for (ClusterLayout.Peer p : ClusterLayout.parsePeers(peers)) {
+        ps.add(RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build());
+      }
+      RaftGroup group = RaftGroup.valueOf(RaftGroupId.valueOf(ClusterLayout.GROUP_UUID), ps);
+      adminRaftClient = RaftClient.newBuilder().setProperties(new RaftProperties()).setRaftGroup(group)
+          .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(10,
+              org.apache.ratis.util.TimeDuration.valueOf(200, TimeUnit.MILLISECONDS))).build();
+    }
+    return adminRaftClient;
+  }
+
+  @Override
+  public String describe() {
+    StringBuilder b = new StringBuilder();
+    List<Optional<ReplicaStatus>> all = statusAll();
+    for (int i = 1; i <= SIZE; i++) {
+      b.append(i == 1 ? "" : "; ").append('n').append(i).append(": ");
+      if (!isRunning(i)) {
+        b.append("not running");
+        continue;
+      }
+      if (isStopped(i)) {
+        b.append("SIGSTOPped ");
+      }
+      b.append(all.get(i - 1).map(s -> s.getRole() + " term " + s.getTerm() + " commit " + s.getCommitIndex()
+          + " applied " + s.getAppliedIndex() + " snapshot " + s.getSnapshotIndex()).orElse("no /status"));
+    }
+    return b.toString();
+  }
+
+  private static Duration remaining(long deadlineNanos) {
+    return Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime()));
+  }
+
+  /** Polls {@code probe} every 50 ms until it yields a value; fails (AssertionError) with {@code what} at the deadline. */
+  <T> T await(Supplier<Optional<T>> probe, Duration timeout, String what) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Optional<T> v = probe.get();
+      if (v.isPresent()) {
+        return v.get();
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what + "; " + describe());
+      }
+      sleep(50);
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static void check(int i) {
+    if (i < 1 || i > SIZE) {
+      throw new IllegalArgumentException("replica must be 1.." + SIZE + ", got " + i);
+    }
+  }
+
+  private synchronized void killAllQuietly() {
+    for (Process p : processes) {
+      if (p != null && p.isAlive()) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** SIGKILLs every replica still running and waits for them. */
+  @Override
+  public void close() {
+    List<Process> victims = new ArrayList<>();
+    synchronized (this) {
+      for (int i = 0; i < SIZE; i++) {
+        if (processes[i] != null) {
+          victims.add(processes[i]);
+          processes[i] = null;
+        }
+      }
+    }
+    for (Process p : victims) {
+      p.destroyForcibly();
+    }
+    for (Process p : victims) {
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      manifest.remove("pid", String.valueOf(p.pid()));
+    }
+    synchronized (this) {
+      if (adminRaftClient != null) {
+        try {
+          adminRaftClient.close();
+        } catch (IOException e) {
+          // best effort
+        }
+        adminRaftClient = null;
+      }
+    }
+    try {
+      Runtime.getRuntime().removeShutdownHook(reaper);
+    } catch (IllegalStateException e) {
+      // already shutting down
+    }
+  }
+}
