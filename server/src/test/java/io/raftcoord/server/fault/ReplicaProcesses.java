@@ -192,7 +192,7 @@ public final class ReplicaProcesses implements AutoCloseable {
   }
 
   /** The replicas' classpath and logging config, prepared once per test JVM. */
-  record ReplicaClasspath(String classpath, Path logback) {}
+  public record ReplicaClasspath(String classpath, Path logback) {}
 
   private static ReplicaClasspath replicaClasspath;
 
@@ -209,6 +209,13 @@ public final class ReplicaProcesses implements AutoCloseable {
       return replicaClasspath;
     }
     Path dir = Files.createTempDirectory("raftcoord-fault-classpath-");
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "delete-replica-classpath"));
+    replicaClasspath = copyClasspath(dir);
+    return replicaClasspath;
+  }
+
+  /** Copies this JVM's mutable classpath entries into {@code dir} (see {@link #replicaClasspath()}). */
+  public static ReplicaClasspath copyClasspath(Path dir) throws IOException {
     List<String> entries = new ArrayList<>();
     int copied = 0;
     for (String entry : System.getProperty("java.class.path").split(java.io.File.pathSeparator)) {
@@ -234,10 +241,8 @@ public final class ReplicaProcesses implements AutoCloseable {
     }
     Path logback = dir.resolve("replica-logback.xml");
     Files.writeString(logback, REPLICA_LOGBACK, StandardCharsets.UTF_8);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir), "delete-replica-classpath"));
-    replicaClasspath = new ReplicaClasspath(String.join(java.io.File.pathSeparator, entries), logback);
     LOG.info("replica classpath: {} entries, {} mutable ones copied to {}", entries.size(), copied, dir);
-    return replicaClasspath;
+    return new ReplicaClasspath(String.join(java.io.File.pathSeparator, entries), logback);
   }
 
   /** Replica logs go to stdout (redirected to {@code stdout.log}): Ratis elections, snapshots, installs. */
@@ -254,20 +259,20 @@ public final class ReplicaProcesses implements AutoCloseable {
       </configuration>
       """;
 
-  private static void copyTree(Path from, Path to) throws IOException {
+  public static void copyTree(Path from, Path to) throws IOException {
     try (var paths = Files.walk(from)) {
       for (Path src : (Iterable<Path>) paths::iterator) {
         Path dst = to.resolve(from.relativize(src).toString());
         if (Files.isDirectory(src)) {
           Files.createDirectories(dst);
-        } else {
-          Files.copy(src, dst);
+        } else if (Files.isRegularFile(src)) {
+          Files.copy(src, dst, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         }
       }
     }
   }
 
-  static void deleteTree(Path root) {
+  public static void deleteTree(Path root) {
     if (!Files.exists(root)) {
       return;
     }
