@@ -143,8 +143,10 @@ public final class MetadataCache implements AutoCloseable {
       editAliases(previous, a.getName(), false, revision);
     }
     if (!kind.equals("ALIAS_DROPPED")) {
-      names.put(k, a.getCollectionId());
+      // The entry first, then the name: lookups are not synchronized, and one that resolves the
+      // alias must find the entry already listing it.
       editAliases(a.getCollectionId(), a.getName(), true, revision);
+      names.put(k, a.getCollectionId());
     }
   }
 
