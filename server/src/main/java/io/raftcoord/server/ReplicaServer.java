@@ -89,6 +89,7 @@ public final class ReplicaServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
+    stateMachine.expectClose();
     if (admin != null) {
       admin.close();
     }

@@ -64,6 +64,7 @@ public final class CoordStateMachine extends BaseStateMachine {
   private volatile CoordState state;
   private final WatchHub watches = new WatchHub(() -> state);
   private long plantedLocalTso;
+  private volatile boolean closeExpected;
 
   public CoordStateMachine(Options options) {
     this.options = options;
@@ -274,6 +275,30 @@ public final class CoordStateMachine extends BaseStateMachine {
     }
   }
 
+  /**
+   * Tells the state machine that the server is being shut down on purpose, so that a close or a
+   * log failure from here on is not treated as fatal.
+   */
+  public void expectClose() {
+    closeExpected = true;
+  }
+
+  /**
+   * The Raft log failed to write (a full or broken disk). Ratis keeps the process up with a log that
+   * refuses every further write ("Log already failed"), a replica that answers but never catches
+   * up; stopping it instead lets a supervisor restart it once the disk is fixed.
+   */
+  @Override
+  public void notifyLogFailed(Throwable cause, LogEntryProto failedEntry) {
+    if (closeExpected) {
+      LOG.info("Raft log write failed while shutting down: {}", cause.toString());
+      return;
+    }
+    LOG.error("Raft log write failed at entry {}; stopping this replica",
+        failedEntry == null ? "(segment roll)" : failedEntry.getIndex(), cause);
+    options.onFatal().accept(cause);
+  }
+
   /** The current state, for status pages and tests. */
   public CoordState state() {
     return state;
@@ -281,6 +306,12 @@ public final class CoordStateMachine extends BaseStateMachine {
 
   @Override
   public void close() throws IOException {
+    if (!closeExpected) {
+      // Ratis closes a group on its own only after its apply loop failed (e.g. a snapshot that
+      // could not be written); the replica would stay up without a state machine.
+      LOG.error("Ratis closed the state machine on its own (its apply or snapshot loop failed); stopping this replica");
+      options.onFatal().accept(new IllegalStateException("state machine closed by Ratis after a failure"));
+    }
     watches.close();
     swapLock.writeLock().lock();
     try {
