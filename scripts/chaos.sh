@@ -157,7 +157,7 @@ trap 'say "terminated"; exit 143' TERM
 # and its shutdown hook kills the replicas and removes namespaces and mounts).
 CP="$(private_classpath)"
 # shellcheck disable=SC2086
-"$JAVA" -Xmx1g -XX:+UseParallelGC -Dlogback.configurationFile="$WORK/classpath/driver-logback.xml" \
+"$JAVA" -Xmx4g -XX:+UseParallelGC -Dlogback.configurationFile="$WORK/classpath/driver-logback.xml" \
   ${CHAOS_JAVA_OPTS:-} -cp "$CP" io.raftcoord.server.chaos.ChaosMain \
   --work-dir "$WORK" "${ARGS[@]}" &
 JPID=$!

@@ -219,7 +219,7 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     List<String> cmd = new ArrayList<>(launcher.apply(i));
     int prefix = cmd.size();
     cmd.add(javaBinary());
-    cmd.add("-Xmx512m");
+    cmd.add("-Xmx1g");
     cmd.add("-XX:+UseParallelGC");
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-Dlogback.configurationFile=" + cp.logback());

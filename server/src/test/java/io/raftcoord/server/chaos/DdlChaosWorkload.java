@@ -9,9 +9,11 @@ import io.raftcoord.client.catalog.Schemas;
 import io.raftcoord.client.internal.Futures;
 import io.raftcoord.client.internal.RaftTransport;
 import io.raftcoord.proto.CatalogChange;
+import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.ChangeEvent;
 import io.raftcoord.proto.CollectionBrief;
 import io.raftcoord.proto.CollectionDescription;
+import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.CollectionInfo;
 import io.raftcoord.proto.CollectionSchema;
 import io.raftcoord.proto.CreateCollectionRequest;
@@ -114,6 +116,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     history = new DdlHistory(env.originNanos());
     client = env.newClient(DEADLINE);
     watchClient = env.newClient(DEADLINE);
+    keepTheWholeFeed();
     for (String db : DATABASES) {
       createDatabase(db);
     }
@@ -130,6 +133,28 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
       th.start();
     }
     LOG.info("ddl workload: {} threads on one client, databases {}, 2 watchers", threads, DATABASES);
+  }
+
+  /**
+   * The check reads the whole change feed from revision 1, and the watchers must never fall
+   * behind its retention: keep every event of a run, however long (setting limits is idempotent,
+   * so an unknown outcome is simply retried).
+   */
+  private void keepTheWholeFeed() {
+    CatalogLimits keepAll = CatalogLimits.newBuilder()
+        .setWatchRetentionEvents(Integer.MAX_VALUE).setWatchRetentionMs(7L * 24 * 3600 * 1000).build();
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (true) {
+      try {
+        client.catalog().setLimits(keepAll);
+        return;
+      } catch (CoordException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("could not raise the change feed's retention within 60 s: " + e);
+        }
+        ChaosReplicas.sleep(200);
+      }
+    }
   }
 
   /** Creates {@code db} without an idempotency key, retrying unknown outcomes; ALREADY_EXISTS then means it applied. */

@@ -252,15 +252,27 @@ public final class CoordStateMachine extends BaseStateMachine {
     try {
       FileListSnapshotInfo latest = snapshots.reload();
       LOG.info("reinitializing from snapshot {}", latest == null ? "none" : latest.getTermIndex());
-      CoordState old = state;
-      state = null;
-      if (old != null) {
-        old.close();
+      while (true) {
+        CoordState old = state;
+        state = null;
+        if (old != null) {
+          old.close();
+        }
+        if (latest != null) {
+          DbRestorer.restore(snapshots.dirFor(latest.getTermIndex()), options.dbDir());
+        }
+        state = open(options.dbDir());
+        // Ratis can finish installing a newer snapshot (and purge the log up to it) while this
+        // restore runs; its request to reload again is then lost, and the replica would wait
+        // forever for entries that no longer exist. So load whatever is newest before returning.
+        FileListSnapshotInfo newer = snapshots.reload();
+        if (newer == null || (latest != null && newer.getIndex() <= latest.getIndex())) {
+          break;
+        }
+        LOG.info("snapshot {} was installed while restoring {}; restoring it instead",
+            newer.getTermIndex(), latest == null ? "nothing" : latest.getTermIndex());
+        latest = newer;
       }
-      if (latest != null) {
-        DbRestorer.restore(snapshots.dirFor(latest.getTermIndex()), options.dbDir());
-      }
-      state = open(options.dbDir());
       if (latest != null) {
         setLastAppliedTermIndex(latest.getTermIndex());
       }
