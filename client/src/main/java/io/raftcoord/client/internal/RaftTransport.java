@@ -80,7 +80,13 @@ public final class RaftTransport implements AutoCloseable {
     for (int i = 0; i < clientCount; i++) {
       clients.set(i, newClient(retry));
     }
-    this.targeted = newClient(RetryPolicies.noRetry());
+    // A read aimed at one replica has nowhere else to go, so its one attempt may use the whole
+    // deadline: a store digest of a large catalog takes longer than the 2 s meant to abandon a
+    // frozen leader quickly.
+    RaftProperties targetedProperties = new RaftProperties(properties);
+    RaftClientConfigKeys.Rpc.setRequestTimeout(targetedProperties,
+        TimeDuration.valueOf(Math.max(2000, deadline.toMillis()), TimeUnit.MILLISECONDS));
+    this.targeted = newClient(targetedProperties, RetryPolicies.noRetry());
     this.watcher = newClient(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20,
         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
   }
@@ -92,7 +98,11 @@ public final class RaftTransport implements AutoCloseable {
   }
 
   private RaftClient newClient(RetryPolicy policy) {
-    return RaftClient.newBuilder().setProperties(properties).setRaftGroup(group)
+    return newClient(properties, policy);
+  }
+
+  private RaftClient newClient(RaftProperties props, RetryPolicy policy) {
+    return RaftClient.newBuilder().setProperties(props).setRaftGroup(group)
         .setClientId(ClientId.randomId()).setRetryPolicy(policy).build();
   }
 

@@ -492,7 +492,8 @@ final class ChaosRun {
     long t0 = System.nanoTime();
     long limitMs = (livenessProblems.isEmpty() ? HEAL_TIMEOUT : SHORT_TIMEOUT).toMillis();
     List<String> last = new ArrayList<>();
-    try (CoordClient client = CoordClient.builder().peers(env.peers()).deadline(Duration.ofSeconds(5)).build()) {
+    // A store digest after a long run takes seconds; the replica has that long to answer.
+    try (CoordClient client = CoordClient.builder().peers(env.peers()).deadline(Duration.ofSeconds(30)).build()) {
       while (Steps.ms(t0) < limitMs) {
         last.clear();
         List<DumpReply> dumps = new ArrayList<>();

@@ -2,7 +2,6 @@ package io.raftcoord.server.chaos;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.client.CatalogClient;
-import io.raftcoord.client.CatalogWatch;
 import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.CoordException;
 import io.raftcoord.client.catalog.Schemas;
@@ -32,6 +31,7 @@ import io.raftcoord.server.fault.DdlChecker;
 import io.raftcoord.server.fault.DdlChecker.Observed;
 import io.raftcoord.server.fault.DdlChecker.ReplicaCatalog;
 import io.raftcoord.server.fault.DdlHistory;
+import io.raftcoord.server.fault.FeedWatcher;
 import io.raftcoord.server.fault.DdlHistory.Op;
 import io.raftcoord.server.fault.DdlHistory.Type;
 import io.raftcoord.server.fault.History.Outcome;
@@ -47,9 +47,7 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,18 +85,16 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
       .field(Schemas.array("tags", DataType.INT64, 16))
       .description("ddl chaos workload").build();
 
-  private record Watcher(String name, CatalogWatch watch, AtomicLong recordedThrough, AtomicLong errors,
-                         AtomicBoolean compacted) {}
-
   private record Result(CollectionInfo collection, PartitionInfo partition) {}
 
   private final int threads;
   private final List<Thread> workers = new ArrayList<>();
-  private final List<Watcher> watchers = new ArrayList<>();
+  private final List<FeedWatcher> watchers = new ArrayList<>();
   private final AtomicInteger errorsLogged = new AtomicInteger();
   private DdlHistory history;
   private CoordClient client;
   private CoordClient watchClient;
+  private CoordClient checkClient;
   private volatile boolean running;
   private String summary = "";
 
@@ -120,8 +116,8 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     for (String db : DATABASES) {
       createDatabase(db);
     }
-    watchers.add(watch(client, "w1-ddl-client"));
-    watchers.add(watch(watchClient, "w2-own-client"));
+    watchers.add(FeedWatcher.start(client, "w1-ddl-client", history));
+    watchers.add(FeedWatcher.start(watchClient, "w2-own-client", history));
     running = true;
     for (int t = 0; t < threads; t++) {
       String name = "d" + (t + 1);
@@ -177,35 +173,6 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
         ChaosReplicas.sleep(200);
       }
     }
-  }
-
-  private Watcher watch(CoordClient c, String name) {
-    history.watcher(name);
-    AtomicLong recordedThrough = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
-    AtomicBoolean compacted = new AtomicBoolean();
-    CatalogWatch w = c.watch(WatchQuery.newBuilder().setFromRevision(1).build(), new CatalogWatch.Listener() {
-      @Override
-      public void onEvents(List<ChangeEvent> events, long nextRevision) {
-        history.watched(name, events);
-        recordedThrough.set(nextRevision);
-      }
-
-      @Override
-      public void onCompacted(CoordException e) {
-        compacted.set(true);
-        history.event(name + " ended: " + e);
-        LOG.error("{} ended: {}", name, e.toString());
-      }
-
-      @Override
-      public void onError(CoordException e) {
-        if (errors.incrementAndGet() <= 5) {
-          LOG.info("{}: poll failed (the watch retries): {}", name, e.toString());
-        }
-      }
-    });
-    return new Watcher(name, w, recordedThrough, errors, compacted);
   }
 
   private void loop(String name, int thread, Random rnd) {
@@ -325,10 +292,12 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
   @Override
   public List<Verdict> check(ChaosEnv env) throws Exception {
     checkDeadline = System.nanoTime() + CHECK_BUDGET_NANOS;
+    // Reads of whole stores and catalogs after a long run take seconds each.
+    checkClient = env.newClient(Duration.ofSeconds(30));
     long applied = -1;
     for (int attempt = 0; attempt < 100 && applied < 0; attempt++) {
       try {
-        DumpReply d = client.admin().localDump("n1");
+        DumpReply d = checkClient.admin().localDump("n1");
         applied = d.getAppliedIndex();
       } catch (CoordException e) {
         ChaosReplicas.sleep(300);
@@ -350,8 +319,8 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
         }
       }
     }
-    watchers.add(watch(client, "w3-fresh"));
-    for (Watcher w : watchers) {
+    watchers.add(FeedWatcher.start(client, "w3-fresh", history));
+    for (FeedWatcher w : watchers) {
       long deadline = until(60_000_000_000L);
       while (w.recordedThrough().get() <= through && !w.watch().isClosed() && System.nanoTime() < deadline) {
         ChaosReplicas.sleep(50);
@@ -363,7 +332,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
             + w.recordedThrough().get() + ")");
       }
     }
-    for (Watcher w : watchers) {
+    for (FeedWatcher w : watchers) {
       w.watch().close();
     }
     List<ReplicaCatalog> catalogs = new ArrayList<>();
@@ -457,7 +426,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
 
   /** Replica {@code peer}'s catalog (this workload's databases and {@code default}), read on that replica. */
   private ReplicaCatalog readCatalog(String peer) {
-    CatalogClient at = client.catalog().at(peer);
+    CatalogClient at = checkClient.catalog().at(peer);
     long deadline = until(90_000_000_000L);
     while (true) {
       try {
@@ -485,7 +454,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
             }
           }
         }
-        DumpReply d = client.admin().localDump(peer);
+        DumpReply d = checkClient.admin().localDump(peer);
         LOG.info("{}: {} databases, {} collections, applied {}", peer, dbs.size(), colls.size(), d.getAppliedIndex());
         return new ReplicaCatalog(peer, d.getAppliedIndex(), d.getDigest(), dbs, colls);
       } catch (CoordException e) {
@@ -501,7 +470,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
   /** Closes the clients (the run calls this after checking). */
   @Override
   public void close() {
-    for (Watcher w : watchers) {
+    for (FeedWatcher w : watchers) {
       w.watch().close();
     }
     if (client != null) {
@@ -509,6 +478,9 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     }
     if (watchClient != null) {
       watchClient.close();
+    }
+    if (checkClient != null) {
+      checkClient.close();
     }
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.client.CatalogClient;
-import io.raftcoord.client.CatalogWatch;
 import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.CoordException;
 import io.raftcoord.client.internal.Futures;
@@ -41,8 +40,6 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.CleanupMode;
@@ -73,8 +70,6 @@ class CatalogDdlFaultIT {
    * recorded (the watch's own {@code nextRevision()} moves before the listener runs), its errors,
    * and whether it ended.
    */
-  private record Watcher(String name, CatalogWatch watch, AtomicLong recordedThrough, AtomicLong errors,
-                         AtomicBoolean compacted) {}
 
   @Test
   @Timeout(value = 240, unit = TimeUnit.SECONDS)
@@ -82,7 +77,7 @@ class CatalogDdlFaultIT {
       throws Exception {
     long t0 = System.nanoTime();
     DdlHistory history = new DdlHistory();
-    List<Watcher> watchers = new ArrayList<>();
+    List<FeedWatcher> watchers = new ArrayList<>();
     try (ReplicaProcesses cluster = new ReplicaProcesses(dir, FaultSupport.replicaArgs());
          CoordClient client = FaultSupport.client(cluster.peers());
          CoordClient watchClient = FaultSupport.client(cluster.peers());
@@ -91,8 +86,8 @@ class CatalogDdlFaultIT {
       history.event("started n1..n3");
       cluster.awaitLeader(Duration.ofSeconds(90));
       createSecondDatabase(client, history);
-      watchers.add(watch(client, "w1-ddl-client", history));
-      watchers.add(watch(watchClient, "w2-own-client", history));
+      watchers.add(FeedWatcher.start(client, "w1-ddl-client", history));
+      watchers.add(FeedWatcher.start(watchClient, "w2-own-client", history));
       load.mark();
       load.start();
       load.awaitOkSinceMark(100, Duration.ofSeconds(60), "to warm up");
@@ -137,16 +132,16 @@ class CatalogDdlFaultIT {
         }
       }
       // A fresh watch from revision 1 once everything is applied: also judged against the feed.
-      watchers.add(watch(client, "w3-fresh", history));
+      watchers.add(FeedWatcher.start(client, "w3-fresh", history));
 
       // Every watcher, still running after all faults, reaches the end of the feed.
-      for (Watcher w : watchers) {
+      for (FeedWatcher w : watchers) {
         ReplicaProcesses.awaitTrue(() -> w.recordedThrough().get() > applied || w.watch().isClosed(),
             Duration.ofSeconds(60), () -> w.name() + " to reach revision " + (applied + 1) + " (at "
                 + w.recordedThrough().get() + ")");
         assertFalse(w.watch().isClosed(), w.name() + " ended" + (w.compacted().get() ? " (COMPACTED)" : ""));
       }
-      for (Watcher w : watchers) {
+      for (FeedWatcher w : watchers) {
         w.watch().close();
       }
       Map<String, List<ChangeEvent>> seen = history.watchers();
@@ -171,7 +166,7 @@ class CatalogDdlFaultIT {
       LOG.info("{}: load ran {} s; {} collections present, {} feed events", NAME, loadSeconds,
           v.collectionsPresent(), feed.size());
     } finally {
-      for (Watcher w : watchers) {
+      for (FeedWatcher w : watchers) {
         w.watch().close();
       }
       save(history, dir);
@@ -217,35 +212,6 @@ class CatalogDdlFaultIT {
     assertTrue(both && distinctIds, "after creating database " + DB2 + " on a fresh cluster the databases are " + names
             + "; expected \"default\" (id 1) and " + DB2 + " with ids of their own");
     history.event("databases " + names);
-  }
-
-  private static Watcher watch(CoordClient client, String name, DdlHistory history) {
-    history.watcher(name);
-    AtomicLong recordedThrough = new AtomicLong();
-    AtomicLong errors = new AtomicLong();
-    AtomicBoolean compacted = new AtomicBoolean();
-    CatalogWatch w = client.watch(WatchQuery.newBuilder().setFromRevision(1).build(), new CatalogWatch.Listener() {
-      @Override
-      public void onEvents(List<ChangeEvent> events, long nextRevision) {
-        history.watched(name, events);
-        recordedThrough.set(nextRevision);
-      }
-
-      @Override
-      public void onCompacted(CoordException e) {
-        compacted.set(true);
-        history.event(name + " ended: " + e);
-        LOG.error("{} ended: {}", name, e.toString());
-      }
-
-      @Override
-      public void onError(CoordException e) {
-        if (errors.incrementAndGet() <= 5) {
-          LOG.info("{}: poll failed (the watch retries): {}", name, e.toString());
-        }
-      }
-    });
-    return new Watcher(name, w, recordedThrough, errors, compacted);
   }
 
   /**
