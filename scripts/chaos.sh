@@ -153,11 +153,13 @@ trap cleanup EXIT
 trap 'say "interrupted"; exit 130' INT
 trap 'say "terminated"; exit 143' TERM
 
+# The driver holds the whole history and, while checking, the change feed of two replicas and
+# three watchers: a 30-minute run needs more than 4 GB (the heap is only reserved, not used).
 # Java in the background so that the traps run at once on Ctrl-C / SIGTERM (it then gets SIGTERM,
 # and its shutdown hook kills the replicas and removes namespaces and mounts).
 CP="$(private_classpath)"
 # shellcheck disable=SC2086
-"$JAVA" -Xmx4g -XX:+UseParallelGC -Dlogback.configurationFile="$WORK/classpath/driver-logback.xml" \
+"$JAVA" -Xmx12g -XX:+UseParallelGC -Dlogback.configurationFile="$WORK/classpath/driver-logback.xml" \
   ${CHAOS_JAVA_OPTS:-} -cp "$CP" io.raftcoord.server.chaos.ChaosMain \
   --work-dir "$WORK" "${ARGS[@]}" &
 JPID=$!
