@@ -4,11 +4,9 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.client.CatalogClient;
 import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.CoordException;
-import io.raftcoord.client.catalog.Schemas;
 import io.raftcoord.client.internal.Futures;
 import io.raftcoord.client.internal.RaftTransport;
 import io.raftcoord.proto.CatalogChange;
-import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.ChangeEvent;
 import io.raftcoord.proto.CollectionBrief;
 import io.raftcoord.proto.CollectionDescription;
@@ -16,7 +14,6 @@ import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.CollectionInfo;
 import io.raftcoord.proto.CollectionSchema;
 import io.raftcoord.proto.CreateCollectionRequest;
-import io.raftcoord.proto.DataType;
 import io.raftcoord.proto.DatabaseInfo;
 import io.raftcoord.proto.DumpReply;
 import io.raftcoord.proto.ErrorCode;
@@ -31,6 +28,7 @@ import io.raftcoord.server.fault.DdlChecker;
 import io.raftcoord.server.fault.DdlChecker.Observed;
 import io.raftcoord.server.fault.DdlChecker.ReplicaCatalog;
 import io.raftcoord.server.fault.DdlHistory;
+import io.raftcoord.server.fault.DdlSchema;
 import io.raftcoord.server.fault.FeedWatcher;
 import io.raftcoord.server.fault.DdlHistory.Op;
 import io.raftcoord.server.fault.DdlHistory.Type;
@@ -60,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * of its own, add one or two partitions, sometimes drop them, and retry unknown outcomes; two
  * watchers (one on the DDL client, one on a client of its own) follow the change feed from
  * revision 1 through every fault, and a third is started after healing. The check reads each
- * replica's catalog on that replica and the whole feed raw from every replica.
+ * replica's catalog on that replica and the whole feed raw from every replica; equal events
+ * are held once ({@link DdlHistory#intern}), so a 30-minute run's feed fits the driver's heap.
  *
  * <p>Other workloads may share the catalog: the checker is given only this workload's part of
  * it — its databases (and {@code default}), their collections, and the feed's revisions that
@@ -73,17 +72,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
   static final int DROP_PCT = 40;
   static final List<String> DATABASES = List.of("chaos_ddl_a", "chaos_ddl_b");
 
-  /** The fault suite's DDL schema: an Int64 primary key, a FloatVector of dim 8 and six scalars. */
-  static final CollectionSchema SCHEMA = Schemas.schema()
-      .field(Schemas.int64("pk").primary())
-      .field(Schemas.floatVector("embedding", 8))
-      .field(Schemas.varChar("title", 128).defaultValue("untitled"))
-      .field(Schemas.int32("year").nullable())
-      .field(Schemas.floatField("score").defaultValue(0.5f))
-      .field(Schemas.bool("published"))
-      .field(Schemas.json("meta"))
-      .field(Schemas.array("tags", DataType.INT64, 16))
-      .description("ddl chaos workload").build();
+  static final CollectionSchema SCHEMA = DdlSchema.EIGHT_FIELDS;
 
   private record Result(CollectionInfo collection, PartitionInfo partition) {}
 
@@ -408,7 +397,9 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
           if (w.getNextRevision() <= from) {
             throw new IllegalStateException(peer + ": the feed read from " + from + " did not advance");
           }
-          out.addAll(w.getEventsList());
+          for (ChangeEvent e : w.getEventsList()) {
+            out.add(history.intern(e));
+          }
           from = w.getNextRevision();
         }
         LOG.info("{}: change feed of {} events through revision {}", peer, out.size(), applied);

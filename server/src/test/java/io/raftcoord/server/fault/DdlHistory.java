@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -80,6 +81,15 @@ public final class DdlHistory {
   private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
   /** Per watcher, the events in the order its listener got them (appended on the watch's thread). */
   private final Map<String, List<ChangeEvent>> watched = new TreeMap<>();
+  /**
+   * One instance per distinct (revision, ordinal, content): several watchers and replica feeds
+   * hold the same events, and a long run's events, each carrying a whole collection, do not fit
+   * in memory once per holder. An event that differs from the one already kept is kept as is, so
+   * the checker's comparisons see exactly what was received.
+   */
+  private final Map<Position, ChangeEvent> canonical = new HashMap<>();
+
+  private record Position(long revision, int ordinal) {}
 
   public DdlHistory() {
     this(System.nanoTime());
@@ -134,7 +144,18 @@ public final class DdlHistory {
   /** Appends what watcher {@code name} was just handed. */
   public void watched(String name, List<ChangeEvent> received) {
     synchronized (watched) {
-      watched.computeIfAbsent(name, n -> new ArrayList<>()).addAll(received);
+      List<ChangeEvent> list = watched.computeIfAbsent(name, n -> new ArrayList<>());
+      for (ChangeEvent e : received) {
+        list.add(intern(e));
+      }
+    }
+  }
+
+  /** {@code e}, or the equal event this history already holds (see {@link #canonical}). */
+  public ChangeEvent intern(ChangeEvent e) {
+    synchronized (canonical) {
+      ChangeEvent kept = canonical.putIfAbsent(new Position(e.getRevision(), e.getOrdinal()), e);
+      return kept != null && kept.equals(e) ? kept : e;
     }
   }
 

@@ -2,11 +2,9 @@ package io.raftcoord.server.fault;
 
 import io.raftcoord.client.CatalogClient;
 import io.raftcoord.client.CoordClient;
-import io.raftcoord.client.catalog.Schemas;
 import io.raftcoord.proto.CollectionInfo;
 import io.raftcoord.proto.CollectionSchema;
 import io.raftcoord.proto.CreateCollectionRequest;
-import io.raftcoord.proto.DataType;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.PartitionInfo;
 import io.raftcoord.server.fault.DdlHistory.Op;
@@ -37,17 +35,7 @@ final class DdlWorkload implements Nemesis.Load, AutoCloseable {
   static final int MAX_ATTEMPTS = 6;
   static final int DROP_PCT = 40;
 
-  /** 8 fields: an Int64 primary key, a FloatVector of dim 8 and six scalars. */
-  static final CollectionSchema SCHEMA = Schemas.schema()
-      .field(Schemas.int64("pk").primary())
-      .field(Schemas.floatVector("embedding", 8))
-      .field(Schemas.varChar("title", 128).defaultValue("untitled"))
-      .field(Schemas.int32("year").nullable())
-      .field(Schemas.floatField("score").defaultValue(0.5f))
-      .field(Schemas.bool("published"))
-      .field(Schemas.json("meta"))
-      .field(Schemas.array("tags", DataType.INT64, 16))
-      .description("ddl fault test").build();
+  static final CollectionSchema SCHEMA = DdlSchema.EIGHT_FIELDS;
 
   private record Mark(long sinceNanos, LongAdder ok) {}
 
