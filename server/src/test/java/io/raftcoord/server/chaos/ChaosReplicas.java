@@ -1,13 +1,9 @@
 package io.raftcoord.server.chaos;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import io.raftcoord.proto.ClusterLayout;
 import io.raftcoord.proto.ReplicaStatus;
+import io.raftcoord.server.fault.ReplicaJvm;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -24,7 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -51,8 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ChaosReplicas implements ChaosCluster, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosReplicas.class);
-  private static final int RESERVED_LOW = 9861;
-  private static final int RESERVED_HIGH = 9873;
   static final int SIZE = 3;
 
   /** A replica that exited by itself. {@code expected}: a fault had said it might (e.g. a full disk). */
@@ -96,47 +89,14 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < SIZE; i++) {
       this.hosts[i] = hosts.get(i);
-      raftPorts[i] = freePort(taken);
-      adminPorts[i] = freePort(taken);
+      raftPorts[i] = ReplicaJvm.freePort(taken);
+      adminPorts[i] = ReplicaJvm.freePort(taken);
       sb.append(i == 0 ? "" : ",").append(this.hosts[i]).append(':').append(raftPorts[i]);
     }
     this.peers = sb.toString();
     Runtime.getRuntime().addShutdownHook(reaper);
     LOG.info("replicas under {}: peers {}, admin ports {},{},{}, extra args {}", root, peers, adminPorts[0],
         adminPorts[1], adminPorts[2], extraArgs);
-  }
-
-  /**
-   * A port free on the loopback now, below the ephemeral range (a replica restarts on the same
-   * port) and outside the default local quorum's 9861-9873.
-   */
-  static int freePort(Set<Integer> taken) throws IOException {
-    int high = ephemeralLow();
-    int low = Math.min(20_000, high - 1_000);
-    for (int attempt = 0; attempt < 500; attempt++) {
-      int p = ThreadLocalRandom.current().nextInt(low, high);
-      if (p >= RESERVED_LOW && p <= RESERVED_HIGH || taken.contains(p)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), p), 1);
-        taken.add(p);
-        return p;
-      } catch (IOException busy) {
-        // another one
-      }
-    }
-    throw new IOException("no free port in [" + low + ", " + high + ")");
-  }
-
-  private static int ephemeralLow() {
-    try {
-      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
-      int low = Integer.parseInt(range.split("\\s+")[0]);
-      return low > 22_000 ? low : 32_768;
-    } catch (IOException | RuntimeException e) {
-      return 32_768;
-    }
   }
 
   String peers() {
@@ -218,14 +178,7 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     PrivateClasspath cp = PrivateClasspath.get(root);
     List<String> cmd = new ArrayList<>(launcher.apply(i));
     int prefix = cmd.size();
-    cmd.add(javaBinary());
-    cmd.add("-Xmx1g");
-    cmd.add("-XX:+UseParallelGC");
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-Dlogback.configurationFile=" + cp.logback());
-    cmd.add("-cp");
-    cmd.add(cp.classpath());
-    cmd.add("io.raftcoord.server.CoordServer");
+    cmd.addAll(ReplicaJvm.javaCommand("1g", cp.classpath(), cp.logback()));
     int args = cmd.size();
     cmd.addAll(List.of("--id", String.valueOf(i), "--peers", peers, "--data", dir.toString(),
         "--admin-port", String.valueOf(adminPorts[i - 1]), "--test-clock-control"));
@@ -246,11 +199,6 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     LOG.info("started replica n{} (pid {}, start #{})", i, p.pid(), starts[i - 1]);
   }
 
-  private static String javaBinary() {
-    return ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-  }
-
   @Override
   public void kill9(int i) {
     Process p;
@@ -264,15 +212,7 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
       processes[i - 1] = null; // from here on its exit is ours, not a finding
       stopped[i - 1] = false;
     }
-    p.destroyForcibly(); // SIGKILL; a stopped process dies of it too
-    try {
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("replica n" + i + " (pid " + p.pid() + ") survived SIGKILL for 10 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    ReplicaJvm.sigkillAndWait(p, "replica n" + i);
     manifest.remove("pid", String.valueOf(p.pid()));
     LOG.info("killed replica n{} (pid {}) with SIGKILL", i, p.pid());
   }
@@ -295,7 +235,7 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
 
   private void signal(int i, String sig) {
     long pid = pid(i);
-    Cmd.run("kill", "-" + sig, String.valueOf(pid));
+    ReplicaJvm.signal(pid, sig);
     LOG.info("sent SIG{} to replica n{} (pid {})", sig, i, pid);
   }
 
@@ -338,19 +278,8 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     }
     HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + hosts[i - 1] + ":" + adminPorts[i - 1] + "/status"))
         .timeout(Duration.ofMillis(800)).GET().build();
-    return http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((resp, err) -> {
-      if (err != null || resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      try {
-        ReplicaStatus.Builder b = ReplicaStatus.newBuilder();
-        JsonFormat.parser().ignoringUnknownFields().merge(resp.body(), b);
-        ReplicaStatus s = b.build();
-        return s.getError().isEmpty() ? Optional.of(s) : Optional.empty();
-      } catch (InvalidProtocolBufferException e) {
-        return Optional.empty();
-      }
-    });
+    return http.sendAsync(req, HttpResponse.BodyHandlers.ofString()).handle((resp, err) ->
+        err != null || resp.statusCode() != 200 ? Optional.empty() : ReplicaJvm.parseStatus(resp.body()));
   }
 
   /** Every replica's status, asked in parallel (a stopped replica costs one timeout, not three). */
@@ -373,17 +302,13 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
   /** The replica that says it leads (the highest term wins if two do, e.g. a stopped old leader). */
   @Override
   public Optional<Integer> leader() {
-    Integer best = null;
-    long bestTerm = -1;
-    List<Optional<ReplicaStatus>> all = statusAll();
+    List<Optional<ReplicaStatus>> all = new ArrayList<>(statusAll());
     for (int i = 1; i <= SIZE; i++) {
-      Optional<ReplicaStatus> s = all.get(i - 1);
-      if (s.isPresent() && "LEADER".equals(s.get().getRole()) && s.get().getTerm() > bestTerm && !isStopped(i)) {
-        best = i;
-        bestTerm = s.get().getTerm();
+      if (isStopped(i)) {
+        all.set(i - 1, Optional.empty());
       }
     }
-    return Optional.ofNullable(best);
+    return ReplicaJvm.leaderOf(all);
   }
 
   @Override
@@ -404,13 +329,7 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
 
   @Override
   public long awaitCaughtUp(int i, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    int leader = awaitLeader(timeout);
-    long target = await(() -> status(leader).map(ReplicaStatus::getCommitIndex), remaining(deadline),
-        "the commit index of leader n" + leader);
-    await(() -> status(i).filter(s -> s.getAppliedIndex() >= target).map(s -> true), remaining(deadline),
-        "n" + i + " to apply up to index " + target);
-    return target;
+    return ReplicaJvm.awaitCaughtUp(i, timeout, this::status, this::awaitLeader, this::describe, () -> {});
   }
 
   @Override
@@ -487,32 +406,13 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     return b.toString();
   }
 
-  private static Duration remaining(long deadlineNanos) {
-    return Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime()));
-  }
-
   /** Polls {@code probe} every 50 ms until it yields a value; fails (AssertionError) with {@code what} at the deadline. */
   <T> T await(Supplier<Optional<T>> probe, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what + "; " + describe());
-      }
-      sleep(50);
-    }
+    return ReplicaJvm.await(probe, timeout, what, this::describe, () -> {});
   }
 
   static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    ReplicaJvm.sleep(ms);
   }
 
   private static void check(int i) {

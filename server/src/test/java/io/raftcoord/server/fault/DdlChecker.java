@@ -578,6 +578,14 @@ public final class DdlChecker {
           keysSeen.add(collectionKey(e.getChange().getCollection()));
         }
       }
+      // Partition names the feed created, per collection (one pass: a long run has ~10^5 keys and events).
+      Map<String, Set<String>> feedPartitions = new HashMap<>();
+      for (ChangeEvent e : feed) {
+        if (e.getChange().getKind() == ChangeKind.PARTITION_CREATED) {
+          feedPartitions.computeIfAbsent(collectionKey(e.getChange().getCollection()), k -> new TreeSet<>())
+              .add(e.getChange().getPartition().getName());
+        }
+      }
       for (String key : keysSeen) {
         List<Op> kops = byKey.getOrDefault(key, List.of());
         for (Op op : kops) {
@@ -616,11 +624,7 @@ public final class DdlChecker {
         atMostCalls(key, null, ChangeKind.COLLECTION_DROPPED, kops, Type.DROP_COLLECTION);
         Set<String> partNames = new TreeSet<>();
         kops.stream().filter(o -> o.type() == Type.CREATE_PARTITION).forEach(o -> partNames.add(o.partitionName()));
-        for (ChangeEvent e : feed) {
-          if (e.getChange().getKind() == ChangeKind.PARTITION_CREATED && collectionKey(e.getChange().getCollection()).equals(key)) {
-            partNames.add(e.getChange().getPartition().getName());
-          }
-        }
+        partNames.addAll(feedPartitions.getOrDefault(key, Set.of()));
         for (String p : partNames) {
           atMostCalls(key, p, ChangeKind.PARTITION_CREATED, kops.stream()
               .filter(o -> p.equals(o.partitionName())).toList(), Type.CREATE_PARTITION);

@@ -1,12 +1,7 @@
 package io.raftcoord.server.fault;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.util.JsonFormat;
 import io.raftcoord.proto.ReplicaStatus;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,9 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReplicaProcesses implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaProcesses.class);
-  /** The default local quorum's ports (DESIGN.md); never used here so a running cluster.sh is safe. */
-  private static final int RESERVED_LOW = 9861;
-  private static final int RESERVED_HIGH = 9873;
   public static final int SIZE = 3;
 
   private final Path root;
@@ -64,8 +56,8 @@ public final class ReplicaProcesses implements AutoCloseable {
     Files.createDirectories(root);
     Set<Integer> taken = new HashSet<>();
     for (int i = 0; i < SIZE; i++) {
-      raftPorts[i] = freePort(taken);
-      adminPorts[i] = freePort(taken);
+      raftPorts[i] = ReplicaJvm.freePort(taken);
+      adminPorts[i] = ReplicaJvm.freePort(taken);
     }
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < SIZE; i++) {
@@ -76,41 +68,6 @@ public final class ReplicaProcesses implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(reaper);
     LOG.info("replicas under {}: peers {}, admin ports {},{},{}, extra args {}", root, peers,
         adminPorts[0], adminPorts[1], adminPorts[2], extraArgs);
-  }
-
-  /**
-   * A port that is free now, below the kernel's ephemeral range: a replica restarts on the same
-   * port, and while it is down an ephemeral port could be handed to an outgoing connection (or a
-   * client retrying against that very port could TCP-self-connect to it), which would make the
-   * restart fail to bind.
-   */
-  private static int freePort(Set<Integer> taken) throws IOException {
-    int high = ephemeralLow();
-    int low = Math.min(20_000, high - 1_000);
-    for (int attempt = 0; attempt < 200; attempt++) {
-      int p = java.util.concurrent.ThreadLocalRandom.current().nextInt(low, high);
-      if (p >= RESERVED_LOW && p <= RESERVED_HIGH || taken.contains(p)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), p), 1);
-        taken.add(p);
-        return p;
-      } catch (IOException busy) {
-        // try another
-      }
-    }
-    throw new IOException("no free port found in [" + low + ", " + high + ")");
-  }
-
-  private static int ephemeralLow() {
-    try {
-      String range = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).get(0).trim();
-      int low = Integer.parseInt(range.split("\\s+")[0]);
-      return low > 22_000 ? low : 32_768;
-    } catch (IOException | RuntimeException e) {
-      return 32_768; // the Linux default
-    }
   }
 
   /** {@code host:port,host:port,host:port} for clients. */
@@ -159,17 +116,9 @@ public final class ReplicaProcesses implements AutoCloseable {
     }
     Path dir = dataDir(i);
     Files.createDirectories(dir);
-    List<String> cmd = new ArrayList<>();
-    cmd.add(javaBinary());
-    cmd.add("-Xmx512m");
-    cmd.add("-XX:+UseParallelGC");
-    // C1 only: a fraction of the JIT CPU of tiered C2, which matters with 3 fresh replica JVMs
-    // plus the test JVM on 2 cores; throughput is not what these tests measure.
-    cmd.add("-XX:TieredStopAtLevel=1");
-    cmd.add("-Dlogback.configurationFile=" + replicaClasspath().logback());
-    cmd.add("-cp");
-    cmd.add(replicaClasspath().classpath());
-    cmd.add("io.raftcoord.server.CoordServer");
+    List<String> cmd = new ArrayList<>(ReplicaJvm.javaCommand("512m", replicaClasspath().classpath(),
+        replicaClasspath().logback()));
+    int args = cmd.size();
     cmd.add("--id");
     cmd.add(String.valueOf(i));
     cmd.add("--peers");
@@ -182,7 +131,7 @@ public final class ReplicaProcesses implements AutoCloseable {
     Path log = logFile(i);
     starts[i - 1]++;
     Files.writeString(log, "=== " + Instant.now() + " start #" + starts[i - 1] + " of replica " + i + ": "
-        + String.join(" ", cmd.subList(7, cmd.size())) + System.lineSeparator(), StandardCharsets.UTF_8,
+        + String.join(" ", cmd.subList(args, cmd.size())) + System.lineSeparator(), StandardCharsets.UTF_8,
         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -283,11 +232,6 @@ public final class ReplicaProcesses implements AutoCloseable {
     }
   }
 
-  private static String javaBinary() {
-    return ProcessHandle.current().info().command()
-        .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-  }
-
   /** SIGKILL replica {@code i} and wait until the process is gone. */
   public void kill9(int i) {
     Process p;
@@ -298,15 +242,7 @@ public final class ReplicaProcesses implements AutoCloseable {
     if (p == null || !p.isAlive()) {
       throw new IllegalStateException("replica " + i + " is not running");
     }
-    p.destroyForcibly(); // SIGKILL on Linux
-    try {
-      if (!p.waitFor(10, TimeUnit.SECONDS)) {
-        throw new IllegalStateException("replica " + i + " (pid " + p.pid() + ") survived SIGKILL for 10 s");
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    ReplicaJvm.sigkillAndWait(p, "replica " + i);
     synchronized (this) {
       if (processes[i - 1] == p) {
         processes[i - 1] = null;
@@ -352,18 +288,7 @@ public final class ReplicaProcesses implements AutoCloseable {
 
   private void signal(int i, String sig) {
     long pid = pid(i);
-    try {
-      Process k = new ProcessBuilder("kill", "-" + sig, String.valueOf(pid)).redirectErrorStream(true).start();
-      if (!k.waitFor(5, TimeUnit.SECONDS) || k.exitValue() != 0) {
-        throw new IllegalStateException("kill -" + sig + " " + pid + " failed: "
-            + new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    ReplicaJvm.signal(pid, sig);
     LOG.info("sent SIG{} to replica {} (pid {})", sig, i, pid);
   }
 
@@ -377,16 +302,7 @@ public final class ReplicaProcesses implements AutoCloseable {
         .timeout(Duration.ofMillis(700)).GET().build();
     try {
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      ReplicaStatus.Builder b = ReplicaStatus.newBuilder();
-      JsonFormat.parser().ignoringUnknownFields().merge(resp.body(), b);
-      ReplicaStatus s = b.build();
-      return s.getError().isEmpty() ? Optional.of(s) : Optional.empty();
-    } catch (InvalidProtocolBufferException e) {
-      LOG.warn("replica {}: unreadable /status: {}", i, e.getMessage());
-      return Optional.empty();
+      return resp.statusCode() == 200 ? ReplicaJvm.parseStatus(resp.body()) : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();
     } catch (InterruptedException e) {
@@ -397,16 +313,11 @@ public final class ReplicaProcesses implements AutoCloseable {
 
   /** The replica that says it is leader (the highest term wins if two do, e.g. after a SIGSTOP). */
   public Optional<Integer> leader() {
-    Integer best = null;
-    long bestTerm = -1;
+    List<Optional<ReplicaStatus>> all = new ArrayList<>();
     for (int i = 1; i <= SIZE; i++) {
-      Optional<ReplicaStatus> s = status(i);
-      if (s.isPresent() && "LEADER".equals(s.get().getRole()) && s.get().getTerm() > bestTerm) {
-        best = i;
-        bestTerm = s.get().getTerm();
-      }
+      all.add(status(i));
     }
-    return Optional.ofNullable(best);
+    return ReplicaJvm.leaderOf(all);
   }
 
   public int awaitLeader(Duration timeout) {
@@ -434,13 +345,8 @@ public final class ReplicaProcesses implements AutoCloseable {
    * called (the target is read once, so a busy quorum cannot keep moving it).
    */
   public long awaitCaughtUp(int i, Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    int leader = awaitLeader(timeout);
-    long target = await(() -> status(leader).map(ReplicaStatus::getCommitIndex), remaining(deadline),
-        "commit index of leader " + leader);
-    await(() -> status(i).filter(s -> s.getAppliedIndex() >= target).map(s -> true), remaining(deadline),
-        "replica " + i + " to apply up to index " + target);
-    return target;
+    return ReplicaJvm.awaitCaughtUp(i, timeout, this::status, this::awaitLeader, this::describe,
+        this::assertStillRunning);
   }
 
   /** Waits until every replica answers /status. */
@@ -451,25 +357,9 @@ public final class ReplicaProcesses implements AutoCloseable {
     }
   }
 
-  private static Duration remaining(long deadlineNanos) {
-    return Duration.ofNanos(Math.max(1, deadlineNanos - System.nanoTime()));
-  }
-
   /** Polls {@code probe} every 50 ms until it yields a value; fails with {@code what} at the deadline. */
   public <T> T await(Supplier<Optional<T>> probe, Duration timeout, String what) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      Optional<T> v = probe.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting for " + what
-            + "; " + describe());
-      }
-      assertStillRunning();
-      sleep(50);
-    }
+    return ReplicaJvm.await(probe, timeout, what, this::describe, this::assertStillRunning);
   }
 
   public static void awaitTrue(BooleanSupplier condition, Duration timeout, String what) {
@@ -488,12 +378,7 @@ public final class ReplicaProcesses implements AutoCloseable {
   }
 
   static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    ReplicaJvm.sleep(ms);
   }
 
   /** A replica that exited by itself (not killed by us) is a finding: fail loudly with its log. */
