@@ -1,9 +1,8 @@
 package io.raftcoord.server.chaos;
 
 import io.raftcoord.client.CoordClient;
-import io.raftcoord.client.IdRange;
-import io.raftcoord.client.TimestampRange;
 import io.raftcoord.proto.ReplicaStatus;
+import io.raftcoord.server.fault.AllocCall;
 import io.raftcoord.server.fault.History;
 import io.raftcoord.server.fault.History.Kind;
 import io.raftcoord.server.fault.History.Op;
@@ -93,29 +92,8 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
       }
       long invoke = System.nanoTime();
       try {
-        long first;
-        long count;
-        switch (call) {
-          case "tso.next" -> {
-            first = client.tso().next();
-            count = 1;
-          }
-          case "admin.unsafeLocalTimestamp" -> {
-            first = client.admin().unsafeLocalTimestamp().join();
-            count = 1;
-          }
-          case "tso.allocate" -> {
-            TimestampRange r = client.tso().allocate(requested);
-            first = r.first();
-            count = r.count();
-          }
-          default -> {
-            IdRange r = client.ids().allocate(requested);
-            first = r.start();
-            count = r.count();
-          }
-        }
-        history.ok(thread, kind, call, requested, invoke, System.nanoTime(), first, count);
+        AllocCall.Allocated got = AllocCall.perform(client, call, requested);
+        history.ok(thread, kind, call, requested, invoke, System.nanoTime(), got.first(), got.count());
       } catch (RuntimeException | Error e) {
         Op op = history.failed(thread, kind, call, requested, invoke, System.nanoTime(), e);
         if (op.outcome() == Outcome.FAILED || e instanceof Error) {

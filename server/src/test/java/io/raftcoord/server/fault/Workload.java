@@ -1,8 +1,6 @@
 package io.raftcoord.server.fault;
 
 import io.raftcoord.client.CoordClient;
-import io.raftcoord.client.IdRange;
-import io.raftcoord.client.TimestampRange;
 import io.raftcoord.server.fault.History.Kind;
 import io.raftcoord.server.fault.History.Outcome;
 import java.time.Duration;
@@ -98,30 +96,9 @@ final class Workload implements AutoCloseable {
       }
       long invoke = System.nanoTime();
       try {
-        long first;
-        long count;
-        switch (call) {
-          case "tso.next" -> {
-            first = client.tso().next();
-            count = 1;
-          }
-          case "admin.unsafeLocalTimestamp" -> {
-            first = client.admin().unsafeLocalTimestamp().join();
-            count = 1;
-          }
-          case "tso.allocate" -> {
-            TimestampRange tr = client.tso().allocate(requested);
-            first = tr.first();
-            count = tr.count();
-          }
-          default -> {
-            IdRange ir = client.ids().allocate(requested);
-            first = ir.start();
-            count = ir.count();
-          }
-        }
+        AllocCall.Allocated got = AllocCall.perform(client, call, requested);
         long ret = System.nanoTime();
-        history.ok(name, kind, call, requested, invoke, ret, first, count);
+        history.ok(name, kind, call, requested, invoke, ret, got.first(), got.count());
         ok.increment();
         Mark m = mark.get();
         if (invoke > m.sinceNanos()) {
