@@ -56,8 +56,15 @@ public final class CoordServer implements Callable<Integer> {
   public static void main(String[] args) {
     CommandLine cli = new CommandLine(new CoordServer());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      cmd.getErr().println("coord-server: " + e.getMessage());
-      return 2;
+      if (e instanceof IllegalArgumentException && e.getCause() == null) {
+        cmd.getErr().println("coord-server: " + e.getMessage());
+        return 2;
+      }
+      // A replica that cannot start must say why: the outermost message of a Ratis start
+      // failure ("Failed to initRaftLog") names none of its causes.
+      cmd.getErr().println("coord-server: failed to start: " + causeChain(e));
+      LoggerFactory.getLogger(CoordServer.class).error("replica failed to start", e);
+      return 1;
     });
     int code = cli.execute(args);
     if (code != 0) {
@@ -89,6 +96,16 @@ public final class CoordServer implements Callable<Integer> {
     log.info("replica {} started; peers {}; admin port {}", cfg.self().id(), cfg.peers(), replica.adminPort());
     stopped.await();
     return 0;
+  }
+
+  /** Every message of {@code e}'s cause chain, outermost first. */
+  static String causeChain(Throwable e) {
+    StringBuilder sb = new StringBuilder();
+    Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+      sb.append(t == e ? "" : "; caused by: ").append(t);
+    }
+    return sb.toString();
   }
 
   ServerConfig resolve() throws IOException {

@@ -2,6 +2,7 @@ package io.raftcoord.server;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import io.raftcoord.proto.EntryLimits;
 import io.raftcoord.server.ratis.SnapshotFallbackRpcType;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
@@ -32,7 +33,9 @@ public final class RatisTuning {
     RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
     RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, true);
     RaftServerConfigKeys.Log.Appender.setBufferElementLimit(p, 16);
-    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf("64KB"));
+    // Also the largest entry the leader appends and the segment reader reads back: twice the
+    // largest accepted entry, so that a crashed segment stays readable (EntryLimits).
+    RaftServerConfigKeys.Log.Appender.setBufferByteLimit(p, SizeInBytes.valueOf(EntryLimits.RAFT_BUFFER_BYTES));
     // Ratis would otherwise append a metadata entry (the commit index) after each commit,
     // doubling the entries replicated and fsynced; a restarted replica learns the commit index
     // from the leader instead.

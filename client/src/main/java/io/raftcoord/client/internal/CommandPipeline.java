@@ -1,11 +1,13 @@
 package io.raftcoord.client.internal;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.client.CoordException;
 import io.raftcoord.proto.BatchReply;
 import io.raftcoord.proto.Command;
 import io.raftcoord.proto.CommandBatch;
 import io.raftcoord.proto.CommandReply;
+import io.raftcoord.proto.EntryLimits;
 import io.raftcoord.proto.ErrorCode;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +18,9 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Packs the commands waiting in this process into {@link CommandBatch}es, one Raft entry each.
  * Invariants: at most {@code maxInFlight} batches are outstanding; a batch is sent the moment a
- * slot is free (never on a timer), taking everything queued up to {@code maxBatch}; each
+ * slot is free (never on a timer), taking everything queued up to {@code maxBatch} commands and
+ * {@link EntryLimits#MAX_BATCH_BYTES} serialized; a command that cannot fit a batch on its own
+ * is refused with INVALID_ARGUMENT before it is sent; each
  * command's future completes with its own reply, so one refused command never fails its
  * neighbours. Every batch carries a fresh idempotency key (this instance's id + sequence).
  */
@@ -27,6 +31,7 @@ public final class CommandPipeline {
   private final AtomicLong sequence = new AtomicLong();
   private final LongAdder batchesSent = new LongAdder();
   private final LongAdder commandsSent = new LongAdder();
+  private final int envelopeBytes;
   private final Batcher<Command, CommandReply> batcher;
 
   public CommandPipeline(RaftTransport transport, int maxInFlight, int maxBatch, String authToken) {
@@ -42,11 +47,29 @@ public final class CommandPipeline {
                          java.time.Duration deadline) {
     this.transport = transport;
     this.authToken = authToken == null ? "" : authToken;
-    this.batcher = new Batcher<>(maxInFlight, maxBatch, deadline == null ? 0 : deadline.toMillis(), this::send);
+    // The envelope with the longest key this instance will ever send: sizes are upper bounds.
+    this.envelopeBytes = CommandBatch.newBuilder().setAuthToken(this.authToken)
+        .setIdempotencyKey(keyPrefix + "/" + Long.MAX_VALUE).build().getSerializedSize();
+    this.batcher = new Batcher<>(maxInFlight, maxBatch, EntryLimits.MAX_BATCH_BYTES - envelopeBytes,
+        CommandPipeline::bytesInBatch, deadline == null ? 0 : deadline.toMillis(), this::send);
   }
 
   public CompletableFuture<CommandReply> submit(Command command) {
+    long alone = envelopeBytes + bytesInBatch(command);
+    if (alone > EntryLimits.MAX_BATCH_BYTES) {
+      return CompletableFuture.failedFuture(new CoordException(ErrorCode.INVALID_ARGUMENT,
+          EntryLimits.tooLarge("the " + describe(command) + " command", alone)));
+    }
     return batcher.submit(command);
+  }
+
+  /** What {@code command} adds to a serialized {@link CommandBatch}: its field tag, length and body. */
+  static long bytesInBatch(Command command) {
+    return CodedOutputStream.computeMessageSize(CommandBatch.COMMANDS_FIELD_NUMBER, command);
+  }
+
+  private static String describe(Command command) {
+    return command.getBodyCase().name().toLowerCase(java.util.Locale.ROOT);
   }
 
   /** Completes with the reply if it is OK, else fails with the reply's CoordException. */

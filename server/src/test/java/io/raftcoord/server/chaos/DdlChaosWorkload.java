@@ -72,8 +72,6 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
   static final int DROP_PCT = 40;
   static final List<String> DATABASES = List.of("chaos_ddl_a", "chaos_ddl_b");
 
-  static final CollectionSchema SCHEMA = DdlSchema.EIGHT_FIELDS;
-
   private record Result(CollectionInfo collection, PartitionInfo partition) {}
 
   private final int threads;
@@ -169,7 +167,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     for (int seq = 1; running; seq++) {
       String db = DATABASES.get(rnd.nextInt(DATABASES.size()));
       String coll = "c_" + thread + "_" + seq;
-      CreateCollectionRequest req = CreateCollectionRequest.newBuilder().setDb(db).setName(coll).setSchema(SCHEMA).build();
+      CreateCollectionRequest req = CreateCollectionRequest.newBuilder().setDb(db).setName(coll).setSchema(DdlSchema.of(coll)).build();
       Op created = resolve(name, Type.CREATE_COLLECTION, db, coll, null,
           () -> new Result(catalog.createCollection(req), null), ErrorCode.ALREADY_EXISTS);
       if (created == null || !(created.ok() || created.code() == ErrorCode.ALREADY_EXISTS)) {
@@ -332,7 +330,7 @@ final class DdlChaosWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     Map<String, List<ChangeEvent>> seen = new TreeMap<>();
     history.watchers().forEach((w, evs) -> seen.put(w, evs.stream().filter(e -> mine.contains(e.getRevision())).toList()));
     List<ChangeEvent> myFeed = feed.stream().filter(e -> mine.contains(e.getRevision())).toList();
-    DdlChecker.Verdict v = DdlChecker.check(history, new Observed(catalogs, myFeed, seen), SCHEMA);
+    DdlChecker.Verdict v = DdlChecker.check(history, new Observed(catalogs, myFeed, seen), DdlSchema::of);
     LOG.info("ddl: verdict: {}", v.summary());
     summary = v.summary().lines().findFirst().orElse("") + "; watcher poll errors (retried) "
         + watchers.stream().map(w -> w.name() + "=" + w.errors().get()).toList();

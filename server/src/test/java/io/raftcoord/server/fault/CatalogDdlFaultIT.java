@@ -152,7 +152,7 @@ class CatalogDdlFaultIT {
         catalogs.add(readCatalog(cluster, client, ReplicaProcesses.peerId(i)));
       }
 
-      DdlChecker.Verdict v = DdlChecker.check(history, new Observed(catalogs, feed, seen), DdlWorkload.SCHEMA);
+      DdlChecker.Verdict v = DdlChecker.check(history, new Observed(catalogs, feed, seen), DdlSchema::of);
       LOG.info("{}: verdict: {}", NAME, v.summary());
       LOG.info("{}: watcher poll errors (retried): {}; feed kinds {}", NAME,
           watchers.stream().map(w -> w.name() + "=" + w.errors().get()).toList(), kinds(feed));

@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -150,15 +151,17 @@ public final class DdlChecker {
 
   private DdlChecker() {}
 
-  public static Verdict check(DdlHistory history, Observed observed, CollectionSchema schema) {
-    return check(history.ops(), observed, schema, history.originNanos());
+  /** {@code schemaOf}: the schema the workload creates collection NAME with. */
+  public static Verdict check(DdlHistory history, Observed observed, Function<String, CollectionSchema> schemaOf) {
+    return check(history.ops(), observed, schemaOf, history.originNanos());
   }
 
-  public static Verdict check(Collection<Op> all, Observed observed, CollectionSchema schema, long originNanos) {
+  public static Verdict check(Collection<Op> all, Observed observed, Function<String, CollectionSchema> schemaOf,
+                              long originNanos) {
     if (observed.replicas().isEmpty()) {
       throw new IllegalArgumentException("no replica catalogs to judge");
     }
-    Run run = new Run(List.copyOf(all), observed, schema);
+    Run run = new Run(List.copyOf(all), observed, schemaOf);
     run.replicas();
     run.history();
     run.feed();
@@ -197,6 +200,11 @@ public final class DdlChecker {
       if (!want.equals(got)) {
         problems.add("field " + i + " is {" + oneLine(got) + "} instead of {" + oneLine(want) + "}");
       }
+    }
+    if (!c.getSchema().getDescription().equals(schema.getDescription())) {
+      problems.add("a description of " + c.getSchema().getDescription().length() + " characters instead of "
+          + schema.getDescription().length() + (c.getSchema().getDescription().length()
+          == schema.getDescription().length() ? ", different ones" : ""));
     }
     if (c.getPartitionsCount() == 0) {
       problems.add("no partitions");
@@ -271,16 +279,16 @@ public final class DdlChecker {
   private static final class Run {
     final List<Op> ops;
     final Observed observed;
-    final CollectionSchema schema;
+    final Function<String, CollectionSchema> schemaOf;
     final ReplicaCatalog ref;
     final Map<Check, List<Violation>> found = new EnumMap<>(Check.class);
     /** Collection ops (not database ones) by {@code db/name}. */
     final Map<String, List<Op>> byKey = new TreeMap<>();
 
-    Run(List<Op> ops, Observed observed, CollectionSchema schema) {
+    Run(List<Op> ops, Observed observed, Function<String, CollectionSchema> schemaOf) {
       this.ops = ops;
       this.observed = observed;
-      this.schema = schema;
+      this.schemaOf = schemaOf;
       this.ref = observed.replicas().get(0);
       for (Check c : Check.values()) {
         found.put(c, new ArrayList<>());
@@ -368,7 +376,7 @@ public final class DdlChecker {
       List<Op> parts = kops.stream().filter(o -> o.type() == Type.CREATE_PARTITION).toList();
 
       if (present != null) {
-        incomplete(present, schema).ifPresent(why -> add(Check.PARTIAL_COLLECTION, key + " (id " + present.getId()
+        incomplete(present, schemaOf.apply(present.getName())).ifPresent(why -> add(Check.PARTIAL_COLLECTION, key + " (id " + present.getId()
             + ") is incomplete: " + why, null));
         boolean made = unknownCreate || okCreates.stream().anyMatch(c -> c.result().getId() == present.getId());
         if (!made) {
@@ -552,7 +560,7 @@ public final class DdlChecker {
           default -> { }
         }
         if (c.getKind() == ChangeKind.COLLECTION_CREATED) {
-          incomplete(c.getCollection(), schema).ifPresent(why -> add(Check.PARTIAL_COLLECTION, "the feed's "
+          incomplete(c.getCollection(), schemaOf.apply(c.getCollection().getName())).ifPresent(why -> add(Check.PARTIAL_COLLECTION, "the feed's "
               + at(e) + " " + describe(e) + " (id " + c.getCollection().getId() + ") is incomplete: " + why, null));
         }
       }

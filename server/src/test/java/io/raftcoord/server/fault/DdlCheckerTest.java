@@ -42,7 +42,12 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly one thing and checks that it is reported (and by the check that names it).
  */
 class DdlCheckerTest {
-  private static final CollectionSchema SCHEMA = DdlWorkload.SCHEMA;
+  private static final CollectionSchema SCHEMA = DdlSchema.EIGHT_FIELDS;
+
+  /** The workload's schemas as this test names its collections: "big*" ones are large. */
+  private static CollectionSchema schemaOf(String name) {
+    return name.startsWith("big") ? DdlSchema.LARGE : SCHEMA;
+  }
   private static final String DB2 = "db2";
 
   /** A cluster that applies changes correctly, and the history of calls made against it. */
@@ -74,8 +79,10 @@ class DdlCheckerTest {
           .setDbName(db).setName(name).setShardsNum(1).addVirtualChannels("dml_0_" + id + "v0")
           .addPhysicalChannels("dml_0").setCreatedTimestamp(revision << 18)
           .addPartitions(PartitionInfo.newBuilder().setId(id + 1).setName("_default").setCreatedTimestamp(revision << 18));
-      for (int i = 0; i < SCHEMA.getFieldsCount(); i++) {
-        c.getSchemaBuilder().addFields(SCHEMA.getFields(i).toBuilder().setFieldId(100 + i));
+      CollectionSchema schema = schemaOf(name);
+      c.getSchemaBuilder().setDescription(schema.getDescription());
+      for (int i = 0; i < schema.getFieldsCount(); i++) {
+        c.getSchemaBuilder().addFields(schema.getFields(i).toBuilder().setFieldId(100 + i));
       }
       CollectionInfo info = c.build();
       state.put(DdlHistory.key(db, name), info);
@@ -190,11 +197,13 @@ class DdlCheckerTest {
     // c9: unknown partition create that never applied; the collection stays.
     w.created(DB2, "c9", w.applyCreate(DB2, "c9"));
     w.partitionFailed(DB2, "c9", "p1", Outcome.UNKNOWN, ErrorCode.UNAVAILABLE);
+    // big1: a collection with the large schema.
+    w.created("default", "big1", w.applyCreate("default", "big1"));
     return w;
   }
 
   private static Verdict check(World w, Observed o) {
-    return DdlChecker.check(w.ops, o, SCHEMA, 0);
+    return DdlChecker.check(w.ops, o, DdlCheckerTest::schemaOf, 0);
   }
 
   /** Only {@code expected} checks (at least the first of them) report anything. */
@@ -232,10 +241,10 @@ class DdlCheckerTest {
     World w = valid();
     Verdict v = check(w, w.observed());
     assertTrue(v.valid(), v.summary());
-    assertEquals(new HistoryChecker.Counts(7, 1, 4), v.counts(Type.CREATE_COLLECTION));
+    assertEquals(new HistoryChecker.Counts(8, 1, 4), v.counts(Type.CREATE_COLLECTION));
     assertEquals(new HistoryChecker.Counts(3, 1, 2), v.counts(Type.CREATE_PARTITION));
     assertEquals(new HistoryChecker.Counts(2, 1, 2), v.counts(Type.DROP_COLLECTION));
-    assertEquals(6, v.collectionsPresent(), v.summary()); // c1 c3 c5 c7 c8 (late) c9
+    assertEquals(7, v.collectionsPresent(), v.summary()); // c1 c3 c5 c7 c8 (late) c9 big1
   }
 
   @Test
@@ -355,6 +364,21 @@ class DdlCheckerTest {
     Verdict v = check(w, withCatalog(w, state));
     assertOnly(v, Check.PARTIAL_COLLECTION, Check.FEED_STATE);
     assertTrue(v.first(Check.PARTIAL_COLLECTION).orElseThrow().message().contains("7 fields instead of 8"), v.summary());
+  }
+
+  @Test
+  void aLargeCollectionWithATruncatedDescriptionIsReported() {
+    World w = valid();
+    CollectionInfo big = w.state.get("default/big1");
+    CollectionInfo.Builder b = big.toBuilder();
+    String description = b.getSchema().getDescription();
+    b.getSchemaBuilder().setDescription(description.substring(0, 32 * 1024));
+    SortedMap<String, CollectionInfo> state = new TreeMap<>(w.state);
+    state.put("default/big1", b.build());
+    Verdict v = check(w, withCatalog(w, state));
+    assertOnly(v, Check.PARTIAL_COLLECTION, Check.FEED_STATE);
+    assertTrue(v.first(Check.PARTIAL_COLLECTION).orElseThrow().message()
+        .contains("a description of 32768 characters instead of " + description.length()), v.summary());
   }
 
   @Test

@@ -35,8 +35,6 @@ final class DdlWorkload implements Nemesis.Load, AutoCloseable {
   static final int MAX_ATTEMPTS = 6;
   static final int DROP_PCT = 40;
 
-  static final CollectionSchema SCHEMA = DdlSchema.EIGHT_FIELDS;
-
   private record Mark(long sinceNanos, LongAdder ok) {}
 
   private final CoordClient client;
@@ -77,7 +75,7 @@ final class DdlWorkload implements Nemesis.Load, AutoCloseable {
     for (int seq = 1; running; seq++) {
       String db = databases.get(rnd.nextInt(databases.size()));
       String coll = "c_" + thread + "_" + seq;
-      CreateCollectionRequest req = CreateCollectionRequest.newBuilder().setDb(db).setName(coll).setSchema(SCHEMA).build();
+      CreateCollectionRequest req = CreateCollectionRequest.newBuilder().setDb(db).setName(coll).setSchema(DdlSchema.of(coll)).build();
       Op created = resolve(name, Type.CREATE_COLLECTION, db, coll, null,
           () -> new Result(catalog.createCollection(req), null), ErrorCode.ALREADY_EXISTS);
       if (created == null || !(created.ok() || created.code() == ErrorCode.ALREADY_EXISTS)) {

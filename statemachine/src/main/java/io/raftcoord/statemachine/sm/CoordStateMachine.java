@@ -5,6 +5,7 @@ import io.raftcoord.proto.BatchReply;
 import io.raftcoord.proto.CommandBatch;
 import io.raftcoord.proto.CommandHeader;
 import io.raftcoord.proto.DumpReply;
+import io.raftcoord.proto.EntryLimits;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.Query;
 import io.raftcoord.proto.QueryBatch;
@@ -116,6 +117,12 @@ public final class CoordStateMachine extends BaseStateMachine {
   @Override
   public TransactionContext startTransaction(RaftClientRequest request) throws IOException {
     TransactionContext.Builder trx = TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request);
+    int size = request.getMessage().getContent().size();
+    if (size > EntryLimits.MAX_BATCH_BYTES) {
+      TransactionContext t = trx.build();
+      t.setException(new IllegalArgumentException("INVALID_ARGUMENT: " + EntryLimits.tooLarge("command batch", size)));
+      return t;
+    }
     CommandBatch batch;
     try {
       batch = CommandBatch.parseFrom(request.getMessage().getContent().toByteArray());
