@@ -1,5 +1,11 @@
 package io.raftcoord.client;
 
+import io.raftcoord.client.internal.CommandPipeline;
+import io.raftcoord.proto.Command;
+import io.raftcoord.proto.UpgradeReply;
+import io.raftcoord.proto.UpgradeRequest;
+import io.raftcoord.proto.VersionQuery;
+import io.raftcoord.proto.VersionReply;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.client.internal.Futures;
 import io.raftcoord.client.internal.RaftTransport;
@@ -28,9 +34,30 @@ import org.apache.ratis.protocol.RaftPeer;
  */
 public final class AdminClient {
   private final RaftTransport transport;
+  private final CommandPipeline pipeline;
 
-  AdminClient(RaftTransport transport) {
+  AdminClient(RaftTransport transport, CommandPipeline pipeline) {
     this.transport = transport;
+    this.pipeline = pipeline;
+  }
+
+  /**
+   * The committed apply version and the range each replica reported for its binary (read
+   * linearizably through the leader), plus the range of the replica that answered.
+   */
+  public VersionReply version() {
+    QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setVersion(VersionQuery.getDefaultInstance())).build();
+    return single(Futures.join(transport.read(q.toByteArray()))).getVersion();
+  }
+
+  /**
+   * Raises the committed apply version to {@code version}. Refused (FAILED_PRECONDITION, naming
+   * the replicas) unless every member of the group reported supporting it; asking for the
+   * committed version again succeeds without a change.
+   */
+  public UpgradeReply upgrade(int version) {
+    Command c = Command.newBuilder().setUpgrade(UpgradeRequest.newBuilder().setVersion(version)).build();
+    return Futures.join(pipeline.submitChecked(c)).getUpgrade();
   }
 
   /** Status of every replica in peer order; unreachable ones carry {@code error}. */

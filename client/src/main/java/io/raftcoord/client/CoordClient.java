@@ -37,7 +37,7 @@ public final class CoordClient implements AutoCloseable {
     this.pipeline = new CommandPipeline(transport, inFlight, b.batching ? b.maxBatch : 1, b.authToken, b.deadline);
     this.tso = new TsoClient(pipeline, b.tsoMerging ? new TsoMerger(pipeline, b.tsoMaxInFlight) : null);
     this.ids = new IdClient(pipeline);
-    this.admin = new AdminClient(transport);
+    this.admin = new AdminClient(transport, pipeline);
     this.catalog = new CatalogClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
         b.deadline.toMillis()),
         transport);

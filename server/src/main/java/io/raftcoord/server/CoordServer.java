@@ -2,6 +2,8 @@ package io.raftcoord.server;
 
 import io.raftcoord.proto.ClusterLayout;
 import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.version.ApplyVersions;
+import io.raftcoord.statemachine.version.UnsupportedApplyException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -64,7 +66,8 @@ public final class CoordServer implements Callable<Integer> {
       // failure ("Failed to initRaftLog") names none of its causes.
       cmd.getErr().println("coord-server: failed to start: " + causeChain(e));
       LoggerFactory.getLogger(CoordServer.class).error("replica failed to start", e);
-      return 1;
+      // 70, as for a failure in apply: restarting this binary on this data cannot help.
+      return hasCause(e, UnsupportedApplyException.class) ? 70 : 1;
     });
     int code = cli.execute(args);
     if (code != 0) {
@@ -96,6 +99,16 @@ public final class CoordServer implements Callable<Integer> {
     log.info("replica {} started; peers {}; admin port {}", cfg.self().id(), cfg.peers(), replica.adminPort());
     stopped.await();
     return 0;
+  }
+
+  static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Every message of {@code e}'s cause chain, outermost first. */
@@ -143,7 +156,8 @@ public final class CoordServer implements Callable<Integer> {
       }
     }
     return new ServerConfig(index, peerList, dataDir, admin, threshold, segment, bugs,
-        testClockControl || Boolean.parseBoolean(props.getProperty("test.clock.control", "false")), ratis);
+        testClockControl || Boolean.parseBoolean(props.getProperty("test.clock.control", "false")), ratis,
+        ApplyVersions.THIS_BINARY);
   }
 
   private static int intProp(Properties p, String key, int dflt) {

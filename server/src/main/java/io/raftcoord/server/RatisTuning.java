@@ -12,7 +12,7 @@ import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
- * The Ratis settings of a replica, as measured best on a 2-core machine (DESIGN.md). Reads are
+ * The Ratis settings of a replica, as measured best on a 2-core machine (docs/ARCHITECTURE.md). Reads are
  * LINEARIZABLE (Ratis's DEFAULT is not); the log flushes asynchronously but acknowledges only
  * flushed entries; snapshots are automatic and the log is purged up to the snapshot so that a
  * lagging follower is caught up by snapshot install and restarts replay little.

@@ -29,13 +29,14 @@ public final class ReplicaServer implements AutoCloseable {
   private final CoordStateMachine stateMachine;
   private final RaftServer server;
   private final AdminHttp admin;
+  private final VersionReporter versionReporter;
 
   private ReplicaServer(ServerConfig config, ServerClock clock, Consumer<Throwable> onFatal) throws IOException {
     this.config = config;
     this.clock = clock;
     Files.createDirectories(config.dataDir());
     this.stateMachine = new CoordStateMachine(new CoordStateMachine.Options(config.dbDir(), new ClockStamper(clock),
-        IdempotencyLog.Retention.DEFAULT, config.plantedBugs(), onFatal));
+        IdempotencyLog.Retention.DEFAULT, config.plantedBugs(), config.applyVersions(), onFatal));
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.self().id()))
         .setGroup(group(config.peers()))
@@ -44,6 +45,7 @@ public final class ReplicaServer implements AutoCloseable {
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
     server.start();
+    this.versionReporter = VersionReporter.start(group(config.peers()), config.self().id(), config.applyVersions());
     this.admin = config.adminPort() < 0 ? null : AdminHttp.start(this, config.self().host(), config.adminPort());
     LOG.info("replica {} serving on {} (data {})", config.self().id(), config.self().address(), config.dataDir());
   }
@@ -93,6 +95,7 @@ public final class ReplicaServer implements AutoCloseable {
     if (admin != null) {
       admin.close();
     }
+    versionReporter.close();
     server.close();
   }
 }

@@ -3,6 +3,7 @@ package io.raftcoord.server;
 import io.raftcoord.proto.ClusterLayout;
 import io.raftcoord.statemachine.sm.PlantedBug;
 import java.nio.file.Path;
+import io.raftcoord.statemachine.version.ApplyVersions;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -17,7 +18,8 @@ import java.util.TreeMap;
  */
 public record ServerConfig(int index, List<ClusterLayout.Peer> peers, Path dataDir, int adminPort,
                            long snapshotThreshold, long segmentSizeBytes, Set<PlantedBug> plantedBugs,
-                           boolean testClockControl, Map<String, String> ratisOverrides) {
+                           boolean testClockControl, Map<String, String> ratisOverrides,
+                           ApplyVersions applyVersions) {
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 20_000;
   public static final long DEFAULT_SEGMENT_SIZE = 8L << 20;
 
@@ -47,11 +49,17 @@ public record ServerConfig(int index, List<ClusterLayout.Peer> peers, Path dataD
 
   public static ServerConfig defaults(int index, List<ClusterLayout.Peer> peers, Path dataDir) {
     return new ServerConfig(index, peers, dataDir, -1, DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_SEGMENT_SIZE,
-        Set.of(), false, Map.of());
+        Set.of(), false, Map.of(), ApplyVersions.THIS_BINARY);
   }
 
   public ServerConfig withSnapshot(long threshold, long segmentSize) {
     return new ServerConfig(index, peers, dataDir, adminPort, threshold, segmentSize, plantedBugs,
-        testClockControl, ratisOverrides);
+        testClockControl, ratisOverrides, applyVersions);
+  }
+
+  /** Tests only: a binary that supports other apply versions than this one. */
+  public ServerConfig withApplyVersions(ApplyVersions versions) {
+    return new ServerConfig(index, peers, dataDir, adminPort, snapshotThreshold, segmentSizeBytes, plantedBugs,
+        testClockControl, ratisOverrides, versions);
   }
 }

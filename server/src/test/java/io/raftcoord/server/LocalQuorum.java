@@ -1,6 +1,7 @@
 package io.raftcoord.server;
 
 import io.raftcoord.proto.ClusterLayout;
+import io.raftcoord.statemachine.version.ApplyVersions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -18,8 +19,19 @@ final class LocalQuorum implements AutoCloseable {
   private final ServerClock[] clocks;
   private final long snapshotThreshold;
   private final long segmentSize;
+  private final ApplyVersions[] versions = new ApplyVersions[3];
 
   LocalQuorum(Path root, long snapshotThreshold, long segmentSize) throws IOException {
+    this(root, snapshotThreshold, segmentSize, ApplyVersions.THIS_BINARY, ApplyVersions.THIS_BINARY,
+        ApplyVersions.THIS_BINARY);
+  }
+
+  /** Replicas whose binaries support the given apply versions (as if built from different releases). */
+  LocalQuorum(Path root, long snapshotThreshold, long segmentSize, ApplyVersions... perReplica) throws IOException {
+    if (perReplica.length != 3) {
+      throw new IllegalArgumentException("three replicas, got " + perReplica.length + " version ranges");
+    }
+    System.arraycopy(perReplica, 0, versions, 0, 3);
     this.root = root;
     this.snapshotThreshold = snapshotThreshold;
     this.segmentSize = segmentSize;
@@ -48,13 +60,19 @@ final class LocalQuorum implements AutoCloseable {
 
   ServerConfig config(int index) {
     return ServerConfig.defaults(index, peers, root.resolve("n" + index))
-        .withSnapshot(snapshotThreshold, segmentSize);
+        .withSnapshot(snapshotThreshold, segmentSize).withApplyVersions(versions[index - 1]);
   }
 
   void start(int index) throws IOException {
     replicas[index - 1] = ReplicaServer.start(config(index), clocks[index - 1], e -> {
       throw new AssertionError("apply failed on replica " + index, e);
     });
+  }
+
+  /** Starts replica {@code index} again with a binary that supports {@code v}. */
+  void start(int index, ApplyVersions v) throws IOException {
+    versions[index - 1] = v;
+    start(index);
   }
 
   void stop(int index) throws IOException {

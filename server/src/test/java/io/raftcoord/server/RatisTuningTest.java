@@ -16,7 +16,24 @@ import org.junit.jupiter.api.Test;
 class RatisTuningTest {
   private static ServerConfig config(Map<String, String> overrides) {
     return new ServerConfig(1, ClusterLayout.parsePeers("127.0.0.1:1,127.0.0.1:2,127.0.0.1:3"), Path.of("unused"),
-        -1, ServerConfig.DEFAULT_SNAPSHOT_THRESHOLD, ServerConfig.DEFAULT_SEGMENT_SIZE, Set.of(), false, overrides);
+        -1, ServerConfig.DEFAULT_SNAPSHOT_THRESHOLD, ServerConfig.DEFAULT_SEGMENT_SIZE, Set.of(), false, overrides,
+        io.raftcoord.statemachine.version.ApplyVersions.THIS_BINARY);
+  }
+
+  /**
+   * Ratis reads this limit back as the largest entry of a log segment; a crashed segment holding
+   * an entry over half of it cannot be read (see EntryLimits). Every accepted entry stays below half.
+   */
+  @Test
+  void theRaftBufferLimitIsMoreThanTwiceTheLargestAcceptedEntry() {
+    RaftProperties p = RatisTuning.build(config(Map.of()));
+    long limit = org.apache.ratis.server.RaftServerConfigKeys.Log.Appender.bufferByteLimit(p).getSize();
+    assertEquals(io.raftcoord.proto.EntryLimits.RAFT_BUFFER_BYTES, limit);
+    long largestEntry = io.raftcoord.proto.EntryLimits.MAX_BATCH_BYTES + io.raftcoord.proto.EntryLimits.MAX_ENVELOPE_BYTES;
+    org.junit.jupiter.api.Assertions.assertTrue(2 * largestEntry <= limit, largestEntry + " vs " + limit);
+    org.junit.jupiter.api.Assertions.assertTrue(
+        org.apache.ratis.server.RaftServerConfigKeys.Log.writeBufferSize(p).getSize() >= limit + 8,
+        "Ratis refuses a write buffer smaller than the entry limit + 8");
   }
 
   @Test

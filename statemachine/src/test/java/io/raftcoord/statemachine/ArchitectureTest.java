@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The determinism build check (DESIGN.md, "Determinism"): nothing compiled under
+ * The determinism build check (docs/ARCHITECTURE.md, "Determinism"): nothing compiled under
  * {@code io.raftcoord.statemachine} reads the clock, a random source or the environment. Time in
  * apply comes from the leader's stamp, IDs from state. The rule is proven on test-only fixtures
  * that do each forbidden thing.
@@ -71,7 +71,7 @@ class ArchitectureTest {
       .should().callMethodWhere(READS_CLOCK_RANDOMNESS_OR_ENVIRONMENT)
       .orShould().dependOnClassesThat(CLOCK_OR_RANDOM_TYPES)
       .because("apply must give the same result on every replica: time comes from the leader's stamp "
-          + "(ctx.nowMs), IDs from state, settings from replicated records (DESIGN.md, Determinism)");
+          + "(ctx.nowMs), IDs from state, settings from replicated records (docs/ARCHITECTURE.md, Determinism)");
 
   /** The compiled main classes: statemachine/target/classes/io/raftcoord/statemachine. */
   private static JavaClasses mainClasses() throws URISyntaxException {

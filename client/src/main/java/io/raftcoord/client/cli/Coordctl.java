@@ -30,7 +30,8 @@ import picocli.CommandLine.Spec;
     description = "Talks to a raftcoord quorum: timestamps, IDs, replica status, and the catalog (databases, "
         + "collections, partitions, aliases, limits, change feed).",
     subcommands = {Coordctl.Tso.class, Coordctl.Ids.class, Coordctl.Status.class, DbCommand.class,
-        CollectionCommand.class, PartitionCommand.class, AliasCommand.class, LimitsCommand.class, WatchCommand.class},
+        CollectionCommand.class, PartitionCommand.class, AliasCommand.class, LimitsCommand.class, WatchCommand.class,
+        VersionCommands.Version.class, VersionCommands.Upgrade.class},
     footer = {"", "Exit codes: 0 ok, 1 the request failed (server or quorum error), 2 usage error."})
 public final class Coordctl implements Callable<Integer> {
   @Spec

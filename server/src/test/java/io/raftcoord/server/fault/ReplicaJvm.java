@@ -29,7 +29,7 @@ import java.util.function.ToIntFunction;
  * deadline.
  */
 public final class ReplicaJvm {
-  /** The default local quorum's ports (DESIGN.md); never used by tests, so a running cluster.sh is safe. */
+  /** The default local quorum's ports (README); never used by tests, so a running cluster.sh is safe. */
   private static final int RESERVED_LOW = 9861;
   private static final int RESERVED_HIGH = 9873;
   public static final String MAIN_CLASS = "io.raftcoord.server.CoordServer";

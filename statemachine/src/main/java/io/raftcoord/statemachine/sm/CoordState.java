@@ -19,6 +19,11 @@ import io.raftcoord.statemachine.store.StoreBatch;
 import io.raftcoord.statemachine.store.StoreDump;
 import io.raftcoord.statemachine.store.StoreException;
 import io.raftcoord.statemachine.tso.TsoControl;
+import io.raftcoord.statemachine.version.ApplyVersions;
+import io.raftcoord.statemachine.version.UnsupportedApplyException;
+import io.raftcoord.statemachine.version.VersionControl;
+import io.raftcoord.proto.CommandHeader;
+import io.raftcoord.proto.VersionReply;
 import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.Query;
 import io.raftcoord.proto.QueryReply;
@@ -39,13 +44,17 @@ import java.util.function.LongConsumer;
  * applied index is ignored; apply reads nothing but the entry and committed state. Single
  * threaded for writes (Ratis applies in log order). Catalog reads and watches take the read side
  * of {@code entryLock}, which apply holds for a whole entry, so a reader sees every entry
- * entirely or not at all; TSO/ID status reads use volatile fields.
+ * entirely or not at all; TSO/ID status reads use volatile fields. {@link #close} takes the
+ * write side, so no read is inside the store when it closes, and a read after it answers
+ * UNAVAILABLE instead of touching a closed database (a snapshot install swaps states while
+ * watches are being evaluated).
  */
 public final class CoordState implements AutoCloseable {
   private final CoordStore store;
   private final TsoControl tso = new TsoControl();
   private final IdControl ids;
   private final IdempotencyLog idempotency;
+  private final VersionControl versions;
   private final Catalog catalog = new Catalog();
   private final CatalogControl catalogControl;
   private final CatalogReads catalogReads = new CatalogReads(catalog);
@@ -55,16 +64,33 @@ public final class CoordState implements AutoCloseable {
   private volatile LongConsumer onChanges = revision -> { };
   /** Catalog changes appended by the entry being applied. */
   private int entryChanges;
+  /** Guarded by {@code entryLock}. */
+  private boolean closed;
 
   public CoordState(CoordStore store, IdempotencyLog.Retention retention) {
     this(store, retention, java.util.Set.of());
   }
 
   public CoordState(CoordStore store, IdempotencyLog.Retention retention, java.util.Set<PlantedBug> bugs) {
+    this(store, retention, bugs, ApplyVersions.THIS_BINARY);
+  }
+
+  /**
+   * @throws UnsupportedApplyException if the store's committed apply version is outside {@code supported}
+   */
+  public CoordState(CoordStore store, IdempotencyLog.Retention retention, java.util.Set<PlantedBug> bugs,
+                    ApplyVersions supported) {
     this.store = store;
+    this.versions = new VersionControl(supported);
     this.ids = new IdControl(!bugs.contains(PlantedBug.IDS_MEMORY_ONLY));
     this.catalogControl = new CatalogControl(catalog, ids, tso);
     this.idempotency = new IdempotencyLog(retention);
+    try {
+      versions.load(store);
+    } catch (UnsupportedApplyException e) {
+      store.close();
+      throw e;
+    }
     byte[] meta = store.get(ColumnFamily.META, AppliedMetaCodec.KEY);
     this.applied = meta == null ? AppliedMeta.getDefaultInstance() : AppliedMetaCodec.parse(meta);
     tso.load(store);
@@ -101,6 +127,10 @@ public final class CoordState implements AutoCloseable {
 
   public IdControl ids() {
     return ids;
+  }
+
+  public VersionControl versions() {
+    return versions;
   }
 
   public CoordStore store() {
@@ -169,7 +199,7 @@ public final class CoordState implements AutoCloseable {
     }
     BatchReply.Builder out = BatchReply.newBuilder().setIndex(ctx.index());
     for (Command cmd : batch.getCommandsList()) {
-      out.addReplies(applyCommand(ctx, cmd, sb));
+      out.addReplies(applyCommand(ctx, batch.getHeader(), cmd, sb));
     }
     BatchReply reply = out.build();
     if (!batchKey.isEmpty()) {
@@ -178,7 +208,7 @@ public final class CoordState implements AutoCloseable {
     return reply;
   }
 
-  private CommandReply applyCommand(ApplyContext ctx, Command cmd, StoreBatch sb) {
+  private CommandReply applyCommand(ApplyContext ctx, CommandHeader header, Command cmd, StoreBatch sb) {
     String key = cmd.getIdempotencyKey().isEmpty() ? "" : "c:" + cmd.getIdempotencyKey();
     if (!key.isEmpty()) {
       Optional<byte[]> seen = idempotency.lookup(store, key);
@@ -190,7 +220,7 @@ public final class CoordState implements AutoCloseable {
         }
       }
     }
-    ApplyResult result = dispatch(ctx, cmd);
+    ApplyResult result = dispatch(ctx, header, cmd);
     for (Record r : result.records()) {
       replay(ctx, r, sb);
     }
@@ -200,7 +230,7 @@ public final class CoordState implements AutoCloseable {
     return result.reply();
   }
 
-  private ApplyResult dispatch(ApplyContext ctx, Command cmd) {
+  private ApplyResult dispatch(ApplyContext ctx, CommandHeader header, Command cmd) {
     return switch (cmd.getBodyCase()) {
       case TSO_ALLOCATE -> tso.allocate(ctx, cmd.getTsoAllocate());
       case ID_ALLOCATE -> ids.allocate(ctx, cmd.getIdAllocate());
@@ -217,21 +247,37 @@ public final class CoordState implements AutoCloseable {
       case DROP_ALIAS -> catalogControl.dropAlias(ctx, cmd.getDropAlias());
       case ALTER_ALIAS -> catalogControl.alterAlias(ctx, cmd.getAlterAlias());
       case SET_CATALOG_LIMITS -> catalogControl.setLimits(ctx, cmd.getSetCatalogLimits());
-      case BODY_NOT_SET -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
-          "command has no body (client and server versions differ?)");
+      case REPORT_VERSIONS -> versions.report(ctx, cmd.getReportVersions());
+      case UPGRADE -> versions.upgrade(ctx, header, cmd.getUpgrade());
+      case BODY_NOT_SET -> {
+        if (!cmd.getUnknownFields().asMap().isEmpty()) {
+          // A newer binary's command: answering "no body" here while newer replicas apply it
+          // would diverge.
+          throw new UnsupportedApplyException("log entry " + ctx.index() + " holds a command this binary does not know"
+              + " (fields " + cmd.getUnknownFields().asMap().keySet() + "); it supports apply versions "
+              + versions.supported() + "; restart this replica with a newer binary");
+        }
+        yield ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "command has no body");
+      }
     };
   }
 
+  /** A switch expression, so that a record case without a handler does not compile. */
   private void replay(ApplyContext ctx, Record r, StoreBatch sb) {
-    switch (r.getBodyCase()) {
-      case TSO_ADVANCED -> tso.replay(r.getTsoAdvanced(), sb);
-      case IDS_ALLOCATED -> ids.replay(r.getIdsAllocated(), sb);
-      case CATALOG -> {
+    Runnable step = switch (r.getBodyCase()) {
+      case TSO_ADVANCED -> () -> tso.replay(r.getTsoAdvanced(), sb);
+      case IDS_ALLOCATED -> () -> ids.replay(r.getIdsAllocated(), sb);
+      case CATALOG -> () -> {
         catalog.replay(r.getCatalog(), sb);
         changes.append(sb, ctx.index(), entryChanges++, ctx.nowMs(), r.getCatalog());
-      }
-      case BODY_NOT_SET -> throw new IllegalStateException("record without body");
-    }
+      };
+      case APPLY_VERSION_RAISED -> () -> versions.replay(r.getApplyVersionRaised(), sb);
+      case REPLICA_VERSIONS_REPORTED -> () -> versions.replay(r.getReplicaVersionsReported(), sb);
+      case BODY_NOT_SET -> () -> {
+        throw new IllegalStateException("record without body");
+      };
+    };
+    step.run();
   }
 
   private static BatchReply parseReply(byte[] b) {
@@ -246,7 +292,24 @@ public final class CoordState implements AutoCloseable {
   public Optional<QueryReply> catalogRead(Query q) {
     entryLock.readLock().lock();
     try {
+      if (closed) {
+        return Optional.of(closedReply());
+      }
       return catalogReads.answer(q).map(b -> b.setRevision(applied.getIndex()).build());
+    } finally {
+      entryLock.readLock().unlock();
+    }
+  }
+
+  /** The committed apply version and the reported ranges, answered by replica {@code replicaId}. */
+  public QueryReply versionRead(String replicaId) {
+    entryLock.readLock().lock();
+    try {
+      if (closed) {
+        return closedReply();
+      }
+      VersionReply v = versions.read(replicaId);
+      return QueryReply.newBuilder().setVersion(v).setRevision(applied.getIndex()).build();
     } finally {
       entryLock.readLock().unlock();
     }
@@ -256,6 +319,9 @@ public final class CoordState implements AutoCloseable {
   public QueryReply watch(WatchQuery q) {
     entryLock.readLock().lock();
     try {
+      if (closed) {
+        return closedReply();
+      }
       long appliedIndex = applied.getIndex();
       long compacted = changes.compactedBelow();
       if (q.getFromRevision() > 0 && q.getFromRevision() < compacted) {
@@ -282,8 +348,22 @@ public final class CoordState implements AutoCloseable {
     return store.dump(full, AppliedMetaCodec.KEY, AppliedMetaCodec::index);
   }
 
+  private static QueryReply closedReply() {
+    return QueryReply.newBuilder().setCode(ErrorCode.UNAVAILABLE)
+        .setMessage("replica is restoring a snapshot or shutting down; try again").build();
+  }
+
+  /** Waits for reads in progress, then closes the store; later reads answer UNAVAILABLE. */
   @Override
   public void close() {
-    store.close();
+    entryLock.writeLock().lock();
+    try {
+      if (!closed) {
+        closed = true;
+        store.close();
+      }
+    } finally {
+      entryLock.writeLock().unlock();
+    }
   }
 }

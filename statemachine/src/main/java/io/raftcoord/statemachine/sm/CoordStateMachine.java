@@ -2,6 +2,7 @@ package io.raftcoord.statemachine.sm;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.proto.BatchReply;
+import io.raftcoord.proto.Command;
 import io.raftcoord.proto.CommandBatch;
 import io.raftcoord.proto.CommandHeader;
 import io.raftcoord.proto.DumpReply;
@@ -17,6 +18,9 @@ import io.raftcoord.proto.TsoAllocateReply;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
 import io.raftcoord.statemachine.store.StoreDump;
 import io.raftcoord.statemachine.tso.TsoControl;
+import io.raftcoord.statemachine.version.ApplyVersions;
+import io.raftcoord.statemachine.version.UnsupportedApplyException;
+import java.util.Optional;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,7 +57,7 @@ public final class CoordStateMachine extends BaseStateMachine {
 
   /** Everything the server decides for the state machine. */
   public record Options(Path dbDir, LeaderStamper stamper, IdempotencyLog.Retention retention,
-                        Set<PlantedBug> plantedBugs, Consumer<Throwable> onFatal) {
+                        Set<PlantedBug> plantedBugs, ApplyVersions versions, Consumer<Throwable> onFatal) {
     public Options {
       plantedBugs = plantedBugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(plantedBugs);
     }
@@ -104,7 +108,7 @@ public final class CoordStateMachine extends BaseStateMachine {
 
   private CoordState open(Path dbDir) {
     CoordState s = new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention(),
-        options.plantedBugs());
+        options.plantedBugs(), options.versions());
     s.onChanges(watches::changed);
     return s;
   }
@@ -131,10 +135,33 @@ public final class CoordStateMachine extends BaseStateMachine {
       t.setException(new IllegalArgumentException("INVALID_ARGUMENT: request is not a command batch: " + e.getMessage()));
       return t;
     }
-    long term = getServer().join().getDivision(getGroupId()).getInfo().getCurrentTerm();
+    Optional<String> unknown = unknownCommand(batch);
+    if (unknown.isPresent()) {
+      TransactionContext t = trx.build();
+      t.setException(new IllegalArgumentException("INVALID_ARGUMENT: " + unknown.get()));
+      return t;
+    }
+    RaftServer.Division division = getServer().join().getDivision(getGroupId());
+    long term = division.getInfo().getCurrentTerm();
     CommandHeader header = options.stamper().stamp(term, String.valueOf(getId()));
+    if (batch.getCommandsList().stream().anyMatch(c -> c.getBodyCase() == Command.BodyCase.UPGRADE)) {
+      // Apply checks every member's supported versions; only the leader knows the members.
+      header = header.toBuilder().addAllMembers(division.getRaftConf().getCurrentPeers().stream()
+          .map(p -> p.getId().toString()).sorted().toList()).build();
+    }
     byte[] stamped = batch.toBuilder().setHeader(header).build().toByteArray();
     return trx.setLogData(UnsafeByteOperations.unsafeWrap(stamped)).build();
+  }
+
+  /** A command whose body this binary does not know: logging it would stop every replica like this one. */
+  private Optional<String> unknownCommand(CommandBatch batch) {
+    for (Command c : batch.getCommandsList()) {
+      if (c.getBodyCase() == Command.BodyCase.BODY_NOT_SET && !c.getUnknownFields().asMap().isEmpty()) {
+        return Optional.of("this replica does not know command field(s) " + c.getUnknownFields().asMap().keySet()
+            + " (its binary supports apply versions " + options.versions() + "); upgrade the replicas first");
+      }
+    }
+    return Optional.empty();
   }
 
   @Override
@@ -146,6 +173,10 @@ public final class CoordStateMachine extends BaseStateMachine {
       updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
       ByteString out = reply == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(reply.toByteArray());
       return CompletableFuture.completedFuture(Message.valueOf(out));
+    } catch (UnsupportedApplyException e) {
+      LOG.error("stopping this replica rather than diverge: {}", e.getMessage());
+      options.onFatal().accept(e);
+      return CompletableFuture.failedFuture(e);
     } catch (RuntimeException e) {
       LOG.error("apply of entry {} failed; stopping this replica rather than diverge", entry.getIndex(), e);
       options.onFatal().accept(e);
@@ -196,6 +227,7 @@ public final class CoordStateMachine extends BaseStateMachine {
             .setDigest(d.digest()).addAllEntries(d.entries())).build();
       }
       case UNSAFE_LOCAL_TSO -> unsafeLocalTso(s, q.getUnsafeLocalTso().getCount());
+      case VERSION -> s.versionRead(String.valueOf(getId()));
       case WATCH -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
           .setMessage("a watch must be the only query of its batch").build();
       case BODY_NOT_SET -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)

@@ -15,7 +15,8 @@ class CoordStateMachineFailStopTest {
   private final List<Throwable> fatal = new ArrayList<>();
 
   private CoordStateMachine machine() {
-    return new CoordStateMachine(new CoordStateMachine.Options(null, null, null, Set.of(), fatal::add));
+    return new CoordStateMachine(new CoordStateMachine.Options(null, null, null, Set.of(),
+        io.raftcoord.statemachine.version.ApplyVersions.THIS_BINARY, fatal::add));
   }
 
   @Test

@@ -160,4 +160,53 @@ class WatchHubTest {
       assertEquals(ErrorCode.UNAVAILABLE, await(restoring.watch(q)).getCode());
     }
   }
+
+  /**
+   * Regression: a watch evaluated while a snapshot install closed the state it had fetched read a
+   * closed RocksDB. A state now refuses reads once closed, and closing waits for reads in progress.
+   */
+  @Test
+  void aWatchEvaluatedOnAClosedStateAnswersUnavailable() throws Exception {
+    apply(createDatabase("d1"));
+    CompletableFuture<QueryReply> parked = hub.watch(watchFrom(0).setTimeoutMs(WatchHub.MAX_TIMEOUT_MS).build());
+    state.close(); // the hub still holds this state, as it would mid-swap
+    hub.changed(Long.MAX_VALUE);
+    QueryReply r = await(parked);
+    assertTrue(r.getCode() == ErrorCode.UNAVAILABLE || (r.getCode() == ErrorCode.OK && r.getWatch().getEventsCount() == 0),
+        r::toString);
+    assertEquals(ErrorCode.UNAVAILABLE, state.watch(watchFrom(1).build()).getCode());
+    assertEquals(ErrorCode.UNAVAILABLE, state.catalogRead(io.raftcoord.proto.Query.newBuilder()
+        .setListDatabases(io.raftcoord.proto.ListDatabasesQuery.getDefaultInstance()).build()).orElseThrow().getCode());
+  }
+
+  @Test
+  void closingWhileWatchesAreEvaluatedNeverReadsAClosedStore() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      apply(createDatabase("db" + i));
+    }
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
+    Thread reader = new Thread(() -> {
+      try {
+        while (!stop.get()) {
+          QueryReply r = state.watch(watchFrom(1).build());
+          if (r.getCode() == ErrorCode.UNAVAILABLE) {
+            unavailable.incrementAndGet();
+            return;
+          }
+          assertEquals(ErrorCode.OK, r.getCode(), r::toString);
+        }
+      } catch (Throwable t) {
+        failure.set(t);
+      }
+    });
+    reader.start();
+    await(hub.watch(watchFrom(1).build())); // the reader is running alongside
+    state.close();
+    reader.join(TimeUnit.SECONDS.toMillis(WAIT_S));
+    stop.set(true);
+    assertEquals(null, failure.get());
+    assertEquals(1, unavailable.get(), "the reader must see the close as UNAVAILABLE");
+  }
 }

@@ -1,0 +1,41 @@
+package io.raftcoord.statemachine.version;
+
+import io.raftcoord.proto.ReplicaVersions;
+
+/**
+ * The apply versions this binary supports. Version 1 is the apply logic of the first versioned
+ * release: TSO, IDs, idempotency, the catalog and its change feed, and the version commands.
+ * A change to what apply does (a new command or record, a changed validation or generation
+ * rule) gets the next number, is written behind {@code VersionControl.require} or a branch on
+ * {@code VersionControl.committed()}, and raises {@link #MAX_SUPPORTED}.
+ *
+ * @param min lowest committed version this binary can apply
+ * @param max highest committed version this binary can apply
+ */
+public record ApplyVersions(int min, int max) {
+  public static final int MIN_SUPPORTED = 1;
+  public static final int MAX_SUPPORTED = 1;
+  /** The version of a store that has never recorded one (written before versions existed). */
+  public static final int INITIAL = 1;
+
+  public static final ApplyVersions THIS_BINARY = new ApplyVersions(MIN_SUPPORTED, MAX_SUPPORTED);
+
+  public ApplyVersions {
+    if (min < 1 || max < min) {
+      throw new IllegalArgumentException("apply versions must satisfy 1 <= min <= max, got " + min + ".." + max);
+    }
+  }
+
+  public boolean supports(int version) {
+    return version >= min && version <= max;
+  }
+
+  public ReplicaVersions toProto(String replicaId) {
+    return ReplicaVersions.newBuilder().setReplicaId(replicaId).setMinVersion(min).setMaxVersion(max).build();
+  }
+
+  @Override
+  public String toString() {
+    return min + ".." + max;
+  }
+}
