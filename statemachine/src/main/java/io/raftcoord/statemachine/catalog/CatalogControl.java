@@ -513,7 +513,10 @@ public final class CatalogControl {
     return ApplyResult.error(code, message);
   }
 
-  /** The records of one command: allocations first, then the catalog change. */
+  /**
+   * The records of one command: allocations first, then the catalog change. Each allocation
+   * continues after the ones before it in the same command (they are not replayed yet).
+   */
   private final class Records {
     private final List<Record> records = new ArrayList<>();
     private ApplyResult failure;
@@ -524,8 +527,8 @@ public final class CatalogControl {
      * skipped (the allocator starts at 1).
      */
     long ids(ApplyContext ctx, int count) {
-      int reserved = (int) Math.max(0, Catalog.DEFAULT_DB_ID + 1 - ids.nextId());
-      ApplyResult r = ids.allocate(ctx, IdAllocateRequest.newBuilder().setCount(count + reserved).build());
+      int reserved = (int) Math.max(0, Catalog.DEFAULT_DB_ID + 1 - ids.nextIdAfter(records));
+      ApplyResult r = ids.allocate(ctx, IdAllocateRequest.newBuilder().setCount(count + reserved).build(), records);
       if (r.reply().getCode() != ErrorCode.OK) {
         failure = failure == null ? r : failure;
         return -1;
@@ -535,7 +538,7 @@ public final class CatalogControl {
     }
 
     long timestamp(ApplyContext ctx) {
-      ApplyResult r = tso.allocate(ctx, TsoAllocateRequest.newBuilder().setCount(1).build());
+      ApplyResult r = tso.allocate(ctx, TsoAllocateRequest.newBuilder().setCount(1).build(), records);
       if (r.reply().getCode() != ErrorCode.OK) {
         failure = failure == null ? r : failure;
         return -1;

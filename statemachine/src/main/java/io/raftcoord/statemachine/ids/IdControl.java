@@ -41,12 +41,20 @@ public final class IdControl {
   }
 
   public ApplyResult allocate(ApplyContext ctx, IdAllocateRequest req) {
+    return allocate(ctx, req, List.of());
+  }
+
+  /**
+   * Allocates after {@code earlier}, the records the same command generated before this call and
+   * that are not replayed yet: a command that allocates twice gets two disjoint ranges.
+   */
+  public ApplyResult allocate(ApplyContext ctx, IdAllocateRequest req, List<Record> earlier) {
     long count = Integer.toUnsignedLong(req.getCount());
     if (count < 1 || count > MAX_COUNT) {
       return ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
           "id allocate: count must be between 1 and " + MAX_COUNT + ", got " + count);
     }
-    long start = nextId;
+    long start = nextIdAfter(earlier);
     if (start > Long.MAX_VALUE - count) {
       return ApplyResult.error(ErrorCode.QUOTA_EXCEEDED, "id allocate: the 63-bit ID space is exhausted");
     }
@@ -64,6 +72,16 @@ public final class IdControl {
   }
 
   public long nextId() {
+    return nextId;
+  }
+
+  /** The next ID once {@code earlier} (records not replayed yet) are. */
+  public long nextIdAfter(List<Record> earlier) {
+    for (int i = earlier.size() - 1; i >= 0; i--) {
+      if (earlier.get(i).getBodyCase() == Record.BodyCase.IDS_ALLOCATED) {
+        return earlier.get(i).getIdsAllocated().getNextId();
+      }
+    }
     return nextId;
   }
 }

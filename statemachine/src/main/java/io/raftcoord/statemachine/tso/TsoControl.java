@@ -44,6 +44,15 @@ public final class TsoControl {
   }
 
   public ApplyResult allocate(ApplyContext ctx, TsoAllocateRequest req) {
+    return allocate(ctx, req, List.of());
+  }
+
+  /**
+   * Allocates after {@code earlier}, the records the same command generated before this call and
+   * that are not replayed yet: a command that allocates twice gets increasing timestamps.
+   */
+  public ApplyResult allocate(ApplyContext ctx, TsoAllocateRequest req, List<Record> earlier) {
+    long last = lastAfter(earlier);
     long count = Integer.toUnsignedLong(req.getCount());
     if (count < 1 || count > MAX_COUNT) {
       return ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
@@ -71,6 +80,16 @@ public final class TsoControl {
   public void replay(TsoAdvanced rec, StoreBatch batch) {
     last = Timestamps.compose(rec.getPhysicalMs(), rec.getLogical());
     batch.put(ColumnFamily.TSO, LAST_KEY, rec.toByteArray());
+  }
+
+  private long lastAfter(List<Record> earlier) {
+    for (int i = earlier.size() - 1; i >= 0; i--) {
+      if (earlier.get(i).getBodyCase() == Record.BodyCase.TSO_ADVANCED) {
+        TsoAdvanced t = earlier.get(i).getTsoAdvanced();
+        return Timestamps.compose(t.getPhysicalMs(), t.getLogical());
+      }
+    }
+    return last;
   }
 
   /** The last timestamp handed out, or -1 if none. */

@@ -119,4 +119,19 @@ class IdControlTest {
       assertEquals(Long.MAX_VALUE - 5, control.nextId());
     }
   }
+
+  /** Generation sees its own command's earlier records: a command that allocates twice gets two ranges. */
+  @Test
+  void aSecondAllocationInOneCommandContinuesAfterTheFirst() {
+    IdControl control = new IdControl();
+    ApplyContext ctx = new ApplyContext(1, 1, 1_000);
+    java.util.List<io.raftcoord.proto.Record> earlier = new java.util.ArrayList<>();
+    ApplyResult first = control.allocate(ctx, IdAllocateRequest.newBuilder().setCount(10).build(), earlier);
+    earlier.addAll(first.records());
+    ApplyResult second = control.allocate(ctx, IdAllocateRequest.newBuilder().setCount(5).build(), earlier);
+    assertEquals(1, first.reply().getIdAllocate().getStart());
+    assertEquals(11, second.reply().getIdAllocate().getStart(), "the second range starts where the first ended");
+    assertEquals(16, second.records().get(0).getIdsAllocated().getNextId());
+    assertEquals(1, control.nextId(), "nothing moves before replay");
+  }
 }

@@ -234,4 +234,19 @@ class TsoControlTest {
       }
     }
   }
+
+  /** Generation sees its own command's earlier records: a second allocation in one command is later. */
+  @Test
+  void aSecondAllocationInOneCommandIsAfterTheFirst() {
+    TsoControl control = new TsoControl();
+    io.raftcoord.statemachine.apply.ApplyContext ctx = new io.raftcoord.statemachine.apply.ApplyContext(1, 1, 5_000);
+    java.util.List<io.raftcoord.proto.Record> earlier = new java.util.ArrayList<>();
+    var first = control.allocate(ctx, io.raftcoord.proto.TsoAllocateRequest.newBuilder().setCount(MAX).build(), earlier);
+    earlier.addAll(first.records());
+    var second = control.allocate(ctx, io.raftcoord.proto.TsoAllocateRequest.newBuilder().setCount(3).build(), earlier);
+    long firstLast = first.reply().getTsoAllocate().getFirst() + MAX - 1;
+    assertEquals(ts(5_000, MAX - 1), firstLast);
+    assertEquals(ts(5_001, 0), second.reply().getTsoAllocate().getFirst(), "carried into the next millisecond");
+    assertEquals(-1, control.lastTimestamp(), "nothing moves before replay");
+  }
 }
