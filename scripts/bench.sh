@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load generator against a running raftcoord quorum (io.raftcoord.client.bench.Bench).
+# Load generator against a running raftcoord quorum (io.raftcoord.tools.bench.Bench).
 #
 #   scripts/bench.sh tso        [--concurrency 1,16,64] [--duration 20] [--warmup 60] [--merge on|off]
 #   scripts/bench.sh tso-merge  ... (tso with merging forced on)
@@ -25,15 +25,15 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
 JAVA_OPTS="${BENCH_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC}"
 
-client_jar() { ls "$ROOT"/client/target/raftcoord-client-*.jar 2>/dev/null | grep -v -e sources -e tests -e javadoc | head -1; }
+tools_jar() { ls "$ROOT"/tools/target/raftcoord-tools-*.jar 2>/dev/null | grep -v -e sources -e tests -e javadoc | head -1; }
 
-if [[ -z "$(client_jar)" || ! -d "$ROOT/client/target/lib" ]]; then
+if [[ -z "$(tools_jar)" || ! -d "$ROOT/tools/target/lib" ]]; then
   echo "bench.sh: building raftcoord (first run)..." >&2
   (cd "$ROOT" && mvn -B -q -DskipTests package) >&2 || { echo "bench.sh: build failed" >&2; exit 1; }
 fi
 
-CP="$(client_jar):$ROOT/client/target/lib/*"
+CP="$(tools_jar):$ROOT/tools/target/lib/*"
 
 export RAFTCOORD_CLUSTER_SCRIPT="${RAFTCOORD_CLUSTER_SCRIPT:-$ROOT/scripts/cluster.sh}"
 # shellcheck disable=SC2086
-exec "$JAVA" $JAVA_OPTS -cp "$CP" io.raftcoord.client.bench.Bench "$@"
+exec "$JAVA" $JAVA_OPTS -cp "$CP" io.raftcoord.tools.bench.Bench "$@"

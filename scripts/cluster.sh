@@ -27,7 +27,7 @@ die() { echo "cluster.sh: $*" >&2; exit 1; }
 server_jar() { ls "$ROOT"/server/target/raftcoord-server-*.jar 2>/dev/null | grep -v -e sources -e tests | head -1; }
 
 ensure_built() {
-  if [[ -z "$(server_jar)" || ! -d "$ROOT/server/target/lib" || ! -d "$ROOT/client/target/lib" ]]; then
+  if [[ -z "$(server_jar)" || ! -d "$ROOT/server/target/lib" || ! -d "$ROOT/tools/target/lib" ]]; then
     echo "building raftcoord (first start)..." >&2
     (cd "$ROOT" && mvn -B -q -DskipTests package) || die "build failed"
   fi

@@ -1,6 +1,6 @@
 package io.raftcoord.server.chaos;
 
-import io.raftcoord.client.bench.Gaps;
+import io.raftcoord.tools.bench.Gaps;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

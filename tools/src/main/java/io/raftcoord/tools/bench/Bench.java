@@ -1,0 +1,380 @@
+package io.raftcoord.tools.bench;
+
+import io.raftcoord.client.CoordClient;
+import io.raftcoord.tools.cli.CliSupport;
+import io.raftcoord.proto.ClusterLayout;
+import io.raftcoord.proto.ReplicaStatus;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The load generator behind {@code scripts/bench.sh}: closed-loop callers against a running
+ * quorum, one point per concurrency level, figures from HdrHistogram; or the failover run, which
+ * SIGKILLs the leader through scripts/cluster.sh and measures the write gaps.
+ */
+@Command(name = "bench.sh", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
+    description = {
+        "Closed-loop load against a running raftcoord quorum. Per point: ops/s, timestamps or IDs/s,",
+        "p50/p99/p999/max latency, Raft entries committed/s (max commitIndex over the replicas, before",
+        "and after the point) and the client's commands per Raft entry. Entries/s counts every log entry,",
+        "including the metadata entry Ratis appends when the commit index advances, so at low load it",
+        "is up to twice the client's batches/s.",
+        "",
+        "Workloads:",
+        "  tso        C callers each calling tso().next(); merging on unless --merge off",
+        "  tso-merge  the same with merging forced on",
+        "  tso-alloc  tso().allocate(--count) per call; merging off; --batching on|off",
+        "  ids        ids().allocate(--count) per call",
+        "  ddl        C callers each creating uniquely named collections (8 fields, a partition key,",
+        "             2 partitions) in --db; after each point the collections it created are dropped",
+        "             by C callers, reported on stderr as drops/s (warm-up alternates create and drop)",
+        "  describe   linearizable describe of a random one of --collections prepared collections in --db",
+        "             (created first if missing; the collection limits are raised if needed)",
+        "  describe-cached  the same through the client's metadata cache (kept fresh by a watch)",
+        "  failover   --concurrency (default 8) callers of tso().next() while the leader is SIGKILLed",
+        "             --kills times through --cluster-script; prints each write gap (longest interval",
+        "             without a successful call around the kill) and each restarted replica's catch-up",
+        "             time (from the restart until its appliedIndex reaches the leader's commitIndex).",
+        "",
+        "Warm-up: a fresh cluster (and this JVM) is slow for its first 1-4 minutes while the JIT",
+        "compiles on 2 cores, so the first point is preceded by --warmup seconds (default 60) of the",
+        "same workload at the highest concurrency of the list; every point then runs a fresh closed",
+        "loop and discards its first --settle seconds."},
+    footer = {"", "Exit codes: 0 ok, 1 the run failed, 2 usage error."})
+public final class Bench implements Callable<Integer> {
+  @Parameters(index = "0", paramLabel = "WORKLOAD",
+      description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover")
+  String workload;
+
+  @Option(names = "--concurrency", paramLabel = "C[,C...]",
+      description = "Concurrent callers per point (default 1,16,64; failover: 8).")
+  String concurrency;
+
+  @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "20",
+      description = "Measured seconds per point (default ${DEFAULT-VALUE}).")
+  double durationSeconds;
+
+  @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "60",
+      description = "Warm-up before the first point (default ${DEFAULT-VALUE}; see above).")
+  double warmupSeconds;
+
+  @Option(names = "--settle", paramLabel = "SECONDS", defaultValue = "2",
+      description = "Discarded start of every point (default ${DEFAULT-VALUE}).")
+  double settleSeconds;
+
+  @Option(names = "--peers", paramLabel = "HOST:PORT,...",
+      description = "Every replica's Raft address (default: $RAFTCOORD_PEERS, else " + ClusterLayout.DEFAULT_PEERS + ").")
+  String peers;
+
+  @Option(names = "--json", description = "One JSON object per line per point (failover: per kill, then a summary).")
+  boolean json;
+
+  @Option(names = "--batching", paramLabel = "on|off", defaultValue = "on",
+      description = "Pack waiting commands into one Raft entry (default ${DEFAULT-VALUE}).")
+  String batching;
+
+  @Option(names = "--merge", paramLabel = "on|off",
+      description = "Merge concurrent tso().next() callers into one allocate(n) (default: on for tso and failover).")
+  String merge;
+
+  @Option(names = "--count", paramLabel = "K", defaultValue = "1",
+      description = "Timestamps or IDs per call for tso-alloc and ids (default ${DEFAULT-VALUE}).")
+  int count;
+
+  @Option(names = "--raft-clients", paramLabel = "N", defaultValue = "2", description = "RaftClients used round-robin (default ${DEFAULT-VALUE}).")
+  int raftClients;
+
+  @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "1", description = "Batches outstanding at once (default ${DEFAULT-VALUE}).")
+  int maxInFlight;
+
+  @Option(names = "--max-batch", paramLabel = "N", defaultValue = "1024", description = "Most commands per batch (default ${DEFAULT-VALUE}).")
+  int maxBatch;
+
+  @Option(names = "--tso-max-in-flight", paramLabel = "N", defaultValue = "4", description = "Merged TSO requests outstanding at once (default ${DEFAULT-VALUE}).")
+  int tsoMaxInFlight;
+
+  @Option(names = "--deadline", paramLabel = "SECONDS", defaultValue = "10", description = "Client deadline per call (default ${DEFAULT-VALUE}).")
+  double deadlineSeconds;
+
+  @Option(names = "--db", paramLabel = "NAME", defaultValue = "bench",
+      description = "ddl, describe: the database used (created if missing; default ${DEFAULT-VALUE}).")
+  String db;
+
+  @Option(names = "--collections", paramLabel = "N", defaultValue = "100",
+      description = "describe: collections prepared and described (default ${DEFAULT-VALUE}).")
+  int collections;
+
+  @Option(names = "--kills", paramLabel = "N", defaultValue = "5", description = "failover: leader kills (default ${DEFAULT-VALUE}).")
+  int kills;
+
+  @Option(names = "--cluster-script", paramLabel = "PATH",
+      description = "failover: the cluster script (default: $RAFTCOORD_CLUSTER_SCRIPT, else scripts/cluster.sh).")
+  Path clusterScript;
+
+  @Option(names = "--admin-port-offset", paramLabel = "N", defaultValue = "10",
+      description = "failover: admin HTTP port = Raft port + N (default ${DEFAULT-VALUE}).")
+  int adminPortOffset;
+
+  @Option(names = "--between", paramLabel = "SECONDS", defaultValue = "5",
+      description = "failover: steady load after a replica caught up, before the next kill (default ${DEFAULT-VALUE}).")
+  double betweenSeconds;
+
+  @Option(names = "--observe", paramLabel = "SECONDS", defaultValue = "2",
+      description = "failover: load observed after writes resumed, before the restart (default ${DEFAULT-VALUE}).")
+  double observeSeconds;
+
+  @Option(names = "--catchup-timeout", paramLabel = "SECONDS", defaultValue = "120",
+      description = "failover: give up waiting for a restarted replica after (default ${DEFAULT-VALUE}).")
+  double catchupTimeoutSeconds;
+
+  @Option(names = "--timeline", paramLabel = "FILE",
+      description = "failover: also write every completion time (ms since the load started) to FILE.")
+  Path timelineFile;
+
+  PrintWriter out;
+  PrintWriter err;
+
+  public static void main(String[] args) {
+    CliSupport.quietLogging();
+    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+  }
+
+  public static int run(String[] args, PrintWriter out, PrintWriter err) {
+    Bench b = new Bench();
+    b.out = out;
+    b.err = err;
+    return CliSupport.execute(CliSupport.configure(new CommandLine(b)), args, out, err);
+  }
+
+  /** What to run, after validating the flags together. */
+  record Plan(String workload, List<Integer> concurrency, boolean batching, boolean merge, String itemName) {}
+
+  Plan plan() {
+    boolean batchingOn = Stats.parseOnOff("--batching", batching);
+    Boolean mergeFlag = merge == null ? null : Stats.parseOnOff("--merge", merge);
+    if (count < 1) {
+      throw new CliSupport.UsageException("--count must be positive, got " + count);
+    }
+    List<Integer> cs = concurrency == null ? null : Stats.parseConcurrency(concurrency);
+    return switch (workload) {
+      case "tso" -> new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, mergeFlag == null || mergeFlag, "ts");
+      case "tso-merge" -> {
+        if (Boolean.FALSE.equals(mergeFlag)) {
+          throw new CliSupport.UsageException("tso-merge always merges; use 'tso --merge off' to compare");
+        }
+        yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, true, "ts");
+      }
+      case "tso-alloc", "ids" -> {
+        if (Boolean.TRUE.equals(mergeFlag)) {
+          throw new CliSupport.UsageException(workload + " does not call tso().next(); --merge on has no effect on it");
+        }
+        yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, false,
+            workload.equals("ids") ? "ids" : "ts");
+      }
+      case "ddl", "describe", "describe-cached" -> {
+        if (Boolean.TRUE.equals(mergeFlag)) {
+          throw new CliSupport.UsageException(workload + " does not call tso().next(); --merge on has no effect on it");
+        }
+        if (collections < 1) {
+          throw new CliSupport.UsageException("--collections must be positive, got " + collections);
+        }
+        yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, false,
+            workload.equals("ddl") ? "creates" : "reads");
+      }
+      case "failover" -> {
+        List<Integer> c = cs == null ? List.of(8) : cs;
+        if (c.size() != 1) {
+          throw new CliSupport.UsageException("failover runs one concurrency level, got " + concurrency);
+        }
+        if (kills < 1) {
+          throw new CliSupport.UsageException("--kills must be positive, got " + kills);
+        }
+        yield new Plan(workload, c, batchingOn, mergeFlag == null || mergeFlag, "ts");
+      }
+      default -> throw new CliSupport.UsageException(
+          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached or failover");
+    };
+  }
+
+  String peers() {
+    return peers == null ? ClusterLayout.defaultPeers() : peers;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Plan plan = plan();
+    long durationMs = Stats.seconds("--duration", durationSeconds, false);
+    long warmupMs = Stats.seconds("--warmup", warmupSeconds, true);
+    long settleMs = Stats.seconds("--settle", settleSeconds, true);
+    long deadlineMs = Stats.seconds("--deadline", deadlineSeconds, false);
+    String peerString = peers();
+    ClusterLayout.parsePeers(peerString);
+    if (plan.workload().equals("failover")) {
+      Path script = clusterScript != null ? clusterScript
+          : Path.of(System.getenv().getOrDefault("RAFTCOORD_CLUSTER_SCRIPT", "scripts/cluster.sh"));
+      if (!Files.isExecutable(script)) {
+        throw new CliSupport.UsageException("--cluster-script: " + script + " is not an executable file");
+      }
+      Stats.seconds("--between", betweenSeconds, true);
+      Stats.seconds("--observe", observeSeconds, true);
+      Stats.seconds("--catchup-timeout", catchupTimeoutSeconds, false);
+    }
+    CoordClient client = CoordClient.builder().peers(peerString).raftClients(raftClients).maxInFlight(maxInFlight)
+        .maxBatch(maxBatch).batching(plan.batching()).tsoMerging(plan.merge()).tsoMaxInFlight(tsoMaxInFlight)
+        .deadline(Duration.ofMillis(deadlineMs)).build();
+    int rc;
+    try {
+      if (plan.workload().equals("failover")) {
+        rc = new Failover(this, client, plan.concurrency().get(0), plan.merge(), peerString).run(warmupMs);
+      } else {
+        runPoints(client, plan, warmupMs, settleMs, durationMs, deadlineMs);
+        rc = 0;
+      }
+    } catch (ClosedLoop.HungException e) {
+      // Closing a hung client may hang too; exit without it (the callers are daemon threads).
+      throw e;
+    } catch (RuntimeException | Error e) {
+      client.close();
+      throw e;
+    }
+    client.close();
+    return rc;
+  }
+
+  private ClosedLoop.Op catalogOp;
+
+  private ClosedLoop.Op op(CoordClient client, Plan plan) {
+    int k = count;
+    if (catalogOp == null) {
+      switch (plan.workload()) {
+        case "ddl" -> {
+          CatalogWorkloads.ensureDatabase(client.catalog(), db);
+          CatalogWorkloads.ensureCapacity(client.catalog(), 200_000);
+          catalogOp = CatalogWorkloads.ddl(client, db);
+        }
+        case "describe" -> catalogOp = CatalogWorkloads.describe(client, db,
+            CatalogWorkloads.prepareDescribe(client, db, collections, err));
+        case "describe-cached" -> catalogOp = CatalogWorkloads.describeCached(client, db,
+            CatalogWorkloads.prepareDescribe(client, db, collections, err));
+        default -> { }
+      }
+    }
+    if (catalogOp != null) {
+      return catalogOp;
+    }
+    return switch (plan.workload()) {
+      case "tso", "tso-merge" -> () -> {
+        client.tso().next();
+        return 1;
+      };
+      case "tso-alloc" -> () -> client.tso().allocate(k).count();
+      case "ids" -> () -> client.ids().allocate(k).count();
+      default -> throw new IllegalStateException(plan.workload());
+    };
+  }
+
+  private static final String ROW = "%5s %10s %10s %8s %8s %8s %8s %10s %10s %8s  %s";
+
+  private void runPoints(CoordClient client, Plan plan, long warmupMs, long settleMs, long durationMs, long deadlineMs) {
+    int itemsPerOp = plan.workload().startsWith("tso") && !plan.workload().equals("tso-alloc") ? 1
+        : plan.workload().equals("ids") || plan.workload().equals("tso-alloc") ? count : 1;
+    if (!json) {
+      out.printf(Locale.ROOT, "# %s: batching %s, merge %s, %s per call %d; %d raft clients, max in flight %d, "
+              + "max batch %d; peers %s%n", plan.workload(), onOff(plan.batching()), onOff(plan.merge()),
+          plan.itemName(), itemsPerOp, raftClients, maxInFlight, maxBatch, peers());
+      out.printf(Locale.ROOT, "# %.0f s warm-up at C=%d, then per point %.0f s settle + %.0f s measured%n",
+          warmupMs / 1000.0, plan.concurrency().stream().max(Integer::compare).orElseThrow(),
+          settleMs / 1000.0, durationMs / 1000.0);
+      out.println(String.format(Locale.ROOT, ROW, (Object[]) PointResult.header(plan.itemName())));
+      out.flush();
+    }
+    if (warmupMs > 0) {
+      warmUp(client, plan, warmupMs, deadlineMs);
+    }
+    for (int c : plan.concurrency()) {
+      PointResult r = point(client, plan, c, itemsPerOp, settleMs, durationMs, deadlineMs);
+      out.println(json ? r.toJson() : String.format(Locale.ROOT, ROW, (Object[]) r.row()));
+      out.flush();
+    }
+  }
+
+  private void warmUp(CoordClient client, Plan plan, long warmupMs, long deadlineMs) {
+    int c = plan.concurrency().stream().max(Integer::compare).orElseThrow();
+    err.printf(Locale.ROOT, "warm-up: %d s at C=%d (a fresh cluster is slow for 1-4 min while the JIT compiles)%n",
+        warmupMs / 1000, c);
+    err.flush();
+    ClosedLoop.Op prepared = op(client, plan); // also prepares the database and the limits
+    ClosedLoop.Op warm = plan.workload().equals("ddl") ? CatalogWorkloads.ddl(client, db) : prepared;
+    ClosedLoop loop = new ClosedLoop(c, warm, null).start();
+    try {
+      long end = System.nanoTime() + warmupMs * 1_000_000;
+      long elapsedMs = 0;
+      while (System.nanoTime() < end) {
+        long step = Math.min(10_000, (end - System.nanoTime()) / 1_000_000);
+        ClosedLoop.sleepQuietly(Math.max(1, step));
+        elapsedMs += step;
+        ClosedLoop.Interval iv = loop.sample();
+        err.printf(Locale.ROOT, "warm-up %3d s: %s ops/s, p99 %s ms%s%n", Math.round(elapsedMs / 1000.0),
+            Stats.rate(Stats.ratio(iv.ops(), iv.nanos() / 1e9)), Stats.ms(iv.latencyUs().getValueAtPercentile(99)),
+            iv.errorCount() > 0 ? ", errors " + iv.errors() : "");
+        err.flush();
+      }
+    } finally {
+      loop.stopOrFail(deadlineMs + 5_000, "the warm-up");
+    }
+  }
+
+  private PointResult point(CoordClient client, Plan plan, int c, int itemsPerOp, long settleMs, long durationMs,
+      long deadlineMs) {
+    CatalogWorkloads.Created created = plan.workload().equals("ddl") ? new CatalogWorkloads.Created() : null;
+    ClosedLoop loop = new ClosedLoop(c, created != null ? CatalogWorkloads.creates(client, db, created) : op(client, plan),
+        null).start();
+    try {
+      ClosedLoop.sleepQuietly(settleMs);
+      long s0 = System.nanoTime();
+      long commit0 = maxCommitIndex(client);
+      long m0 = (s0 + System.nanoTime()) / 2;
+      long cmd0 = client.commandsSent();
+      long b0 = client.batchesSent();
+      loop.reset();
+      ClosedLoop.sleepQuietly(durationMs);
+      ClosedLoop.Interval iv = loop.sample();
+      long cmd1 = client.commandsSent();
+      long b1 = client.batchesSent();
+      long s1 = System.nanoTime();
+      long commit1 = maxCommitIndex(client);
+      long m1 = (s1 + System.nanoTime()) / 2;
+      long entries = commit0 < 0 || commit1 < 0 ? -1 : commit1 - commit0;
+      var h = iv.latencyUs();
+      boolean empty = h.getTotalCount() == 0;
+      return new PointResult(plan.workload(), c, plan.batching(), plan.merge(), itemsPerOp, iv.nanos(), iv.ops(),
+          iv.items(), empty ? 0 : h.getValueAtPercentile(50), empty ? 0 : h.getValueAtPercentile(99),
+          empty ? 0 : h.getValueAtPercentile(99.9), empty ? 0 : h.getMaxValue(), empty ? 0 : h.getMean(),
+          entries, m1 - m0, cmd1 - cmd0, b1 - b0, iv.errors());
+    } finally {
+      loop.stopOrFail(deadlineMs + 5_000, "the point at C=" + c);
+      if (created != null) {
+        CatalogWorkloads.dropAll(client, db, created, c, err);
+      }
+    }
+  }
+
+  /** The highest commitIndex any replica reports (the leader's, give or take), or -1. */
+  static long maxCommitIndex(CoordClient client) {
+    return client.admin().status().stream().filter(s -> s.getError().isEmpty())
+        .mapToLong(ReplicaStatus::getCommitIndex).max().orElse(-1);
+  }
+
+  static String onOff(boolean b) {
+    return b ? "on" : "off";
+  }
+}
