@@ -21,6 +21,7 @@ import io.raftcoord.proto.DropDatabaseRequest;
 import io.raftcoord.proto.DropPartitionRequest;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.IdAllocateRequest;
+import io.raftcoord.proto.FieldSchema;
 import io.raftcoord.proto.KeyValue;
 import io.raftcoord.proto.PartitionInfo;
 import io.raftcoord.proto.Record;
@@ -31,6 +32,7 @@ import io.raftcoord.statemachine.apply.ApplyContext;
 import io.raftcoord.statemachine.apply.ApplyResult;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.tso.TsoControl;
+import io.raftcoord.statemachine.version.VersionControl;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,7 +56,13 @@ public final class CatalogControl {
   private final IdControl ids;
   private final TsoControl tso;
 
-  public CatalogControl(Catalog catalog, IdControl ids, TsoControl tso) {
+  /** The apply version from which descriptions and property values are held to {@code max_text_bytes}. */
+  public static final int TEXT_LIMITS_VERSION = 2;
+
+  private final VersionControl versions;
+
+  public CatalogControl(Catalog catalog, IdControl ids, TsoControl tso, VersionControl versions) {
+    this.versions = versions;
     this.catalog = catalog;
     this.ids = ids;
     this.tso = tso;
@@ -166,6 +174,17 @@ public final class CatalogControl {
     SchemaValidator.Result checked = SchemaValidator.validate(req.getName(), req.getSchema(), limits);
     if (checked.error() != null) {
       return checked.error().result();
+    }
+    Optional<CatalogError> longText = checkText("collection \"" + req.getName() + "\": the description",
+        checked.schema().getDescription());
+    for (FieldSchema f : checked.schema().getFieldsList()) {
+      if (longText.isEmpty()) {
+        longText = checkText("collection \"" + req.getName() + "\": field \"" + f.getName() + "\": the description",
+            f.getDescription());
+      }
+    }
+    if (longText.isPresent()) {
+      return longText.get().result();
     }
     boolean partitionKey = checked.schema().getFieldsList().stream().anyMatch(f -> f.getIsPartitionKey());
     int partitions = 1;
@@ -410,11 +429,18 @@ public final class CatalogControl {
 
   public ApplyResult setLimits(ApplyContext ctx, SetCatalogLimitsRequest req) {
     CatalogLimits l = req.getLimits();
+    if (l.getMaxTextBytes() != 0) {
+      Optional<ApplyResult> gated = versions.require(TEXT_LIMITS_VERSION, "limit max_text_bytes");
+      if (gated.isPresent()) {
+        return gated.get();
+      }
+    }
     long[] values = {l.getMaxDatabases(), l.getMaxCollections(), l.getMaxCollectionsPerDb(),
         l.getMaxPartitionsPerCollection(), l.getMaxFields(), l.getMaxVectorFields(), l.getMaxShards(),
-        l.getWatchRetentionEvents(), l.getWatchRetentionMs()};
+        l.getWatchRetentionEvents(), l.getWatchRetentionMs(), l.getMaxTextBytes()};
     String[] names = {"max_databases", "max_collections", "max_collections_per_db", "max_partitions_per_collection",
-        "max_fields", "max_vector_fields", "max_shards", "watch_retention_events", "watch_retention_ms"};
+        "max_fields", "max_vector_fields", "max_shards", "watch_retention_events", "watch_retention_ms",
+        "max_text_bytes"};
     for (int i = 0; i < values.length; i++) {
       if (values[i] < 0) {
         return CatalogError.invalid("limit " + names[i] + " must be positive, got " + values[i]).result();
@@ -479,15 +505,30 @@ public final class CatalogControl {
     return Optional.empty();
   }
 
-  private static Optional<CatalogError> checkProperties(List<KeyValue> set) {
+  private Optional<CatalogError> checkProperties(List<KeyValue> set) {
     for (KeyValue kv : set) {
       if (kv.getKey().isEmpty()) {
         return Optional.of(CatalogError.invalid("a property key must not be empty"));
+      }
+      Optional<CatalogError> longValue = checkText("property \"" + kv.getKey() + "\": the value", kv.getValue());
+      if (longValue.isPresent()) {
+        return longValue;
       }
     }
     return set.size() > MAX_PROPERTIES
         ? Optional.of(CatalogError.invalid("at most " + MAX_PROPERTIES + " properties are allowed, got " + set.size()))
         : Optional.empty();
+  }
+
+  /** From apply version 2: {@code text} within {@code max_text_bytes}, else a refusal naming {@code what}. */
+  private Optional<CatalogError> checkText(String what, String text) {
+    if (versions.committed() < TEXT_LIMITS_VERSION) {
+      return Optional.empty();
+    }
+    int max = CatalogLimitsDefaults.maxTextBytes(catalog.limits());
+    int bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    return bytes <= max ? Optional.empty() : Optional.of(CatalogError.invalid(what + " is " + bytes
+        + " bytes, over the limit max_text_bytes (" + max + ")"));
   }
 
   /** {@code current} with {@code set} put and {@code delete} removed, sorted by key. */

@@ -4,6 +4,12 @@ import io.raftcoord.proto.CatalogLimits;
 
 /** Milvus's default limits, in force until a SetCatalogLimits command changes them. */
 public final class CatalogLimitsDefaults {
+  /**
+   * {@code max_text_bytes} while the limits leave it 0. Not part of {@link #DEFAULTS}: those are
+   * written into records, and at apply version 1 a record must not carry it.
+   */
+  public static final int DEFAULT_MAX_TEXT_BYTES = 65_536;
+
   public static final CatalogLimits DEFAULTS = CatalogLimits.newBuilder()
       .setMaxDatabases(64)
       .setMaxCollections(65_536)
@@ -48,6 +54,14 @@ public final class CatalogLimitsDefaults {
     if (change.getWatchRetentionMs() != 0) {
       b.setWatchRetentionMs(change.getWatchRetentionMs());
     }
+    if (change.getMaxTextBytes() != 0) {
+      b.setMaxTextBytes(change.getMaxTextBytes());
+    }
     return b.build();
+  }
+
+  /** The {@code max_text_bytes} in force under {@code limits}. */
+  public static int maxTextBytes(CatalogLimits limits) {
+    return limits.getMaxTextBytes() == 0 ? DEFAULT_MAX_TEXT_BYTES : limits.getMaxTextBytes();
   }
 }

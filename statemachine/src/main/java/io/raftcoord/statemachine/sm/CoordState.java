@@ -83,7 +83,7 @@ public final class CoordState implements AutoCloseable {
     this.store = store;
     this.versions = new VersionControl(supported);
     this.ids = new IdControl(!bugs.contains(PlantedBug.IDS_MEMORY_ONLY));
-    this.catalogControl = new CatalogControl(catalog, ids, tso);
+    this.catalogControl = new CatalogControl(catalog, ids, tso, versions);
     this.idempotency = new IdempotencyLog(retention);
     try {
       versions.load(store);

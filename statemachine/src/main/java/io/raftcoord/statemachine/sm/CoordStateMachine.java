@@ -232,8 +232,9 @@ public final class CoordStateMachine extends BaseStateMachine {
           .setMessage("a watch must be the only query of its batch").build();
       case BODY_NOT_SET -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
           .setMessage("query has no body (client and server versions differ?)").build();
-      default -> s.catalogRead(q).orElseGet(() -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
-          .setMessage("unknown query " + q.getBodyCase()).build());
+      case LIST_DATABASES, DESCRIBE_DATABASE, LIST_COLLECTIONS, DESCRIBE_COLLECTION, LIST_PARTITIONS,
+          DESCRIBE_PARTITION, LIST_ALIASES, DESCRIBE_ALIAS, GET_CATALOG_LIMITS -> s.catalogRead(q).orElseThrow(
+              () -> new IllegalStateException("the catalog does not answer " + q.getBodyCase()));
     };
   }
 

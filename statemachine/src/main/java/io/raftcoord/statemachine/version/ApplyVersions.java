@@ -5,6 +5,8 @@ import io.raftcoord.proto.ReplicaVersions;
 /**
  * The apply versions this binary supports. Version 1 is the apply logic of the first versioned
  * release: TSO, IDs, idempotency, the catalog and its change feed, and the version commands.
+ * Version 2 refuses catalog descriptions and property values longer than the replicated limit
+ * {@code max_text_bytes}.
  * A change to what apply does (a new command or record, a changed validation or generation
  * rule) gets the next number, is written behind {@code VersionControl.require} or a branch on
  * {@code VersionControl.committed()}, and raises {@link #MAX_SUPPORTED}.
@@ -14,7 +16,7 @@ import io.raftcoord.proto.ReplicaVersions;
  */
 public record ApplyVersions(int min, int max) {
   public static final int MIN_SUPPORTED = 1;
-  public static final int MAX_SUPPORTED = 1;
+  public static final int MAX_SUPPORTED = 2;
   /** The version of a store that has never recorded one (written before versions existed). */
   public static final int INITIAL = 1;
 

@@ -370,6 +370,7 @@ public final class CatalogOutput {
     rows.add(new String[] {"max_shards", Integer.toString(l.getMaxShards())});
     rows.add(new String[] {"watch_retention_events", Integer.toString(l.getWatchRetentionEvents())});
     rows.add(new String[] {"watch_retention_ms", Long.toString(l.getWatchRetentionMs())});
+    rows.add(new String[] {"max_text_bytes", Integer.toString(maxTextBytes(l))});
     return rows;
   }
 
@@ -389,7 +390,13 @@ public final class CatalogOutput {
     o.addProperty("maxShards", l.getMaxShards());
     o.addProperty("watchRetentionEvents", l.getWatchRetentionEvents());
     o.addProperty("watchRetentionMs", l.getWatchRetentionMs());
+    o.addProperty("maxTextBytes", maxTextBytes(l));
     return o;
+  }
+
+  /** 0 on the wire means the default; the server enforces it from apply version 2. */
+  private static int maxTextBytes(CatalogLimits l) {
+    return l.getMaxTextBytes() == 0 ? 65_536 : l.getMaxTextBytes();
   }
 
   // ---- change events ----

@@ -49,6 +49,10 @@ final class LimitsCommand extends CatalogCommand.Group {
         description = "watch_retention_events: change events kept for watchers")
     Integer watchRetentionEvents;
 
+    @Option(names = "--max-text-bytes", paramLabel = "BYTES",
+        description = "max_text_bytes: longest description or property value (from apply version 2)")
+    Integer maxTextBytes;
+
     @Option(names = "--watch-retention-ms", paramLabel = "MS",
         description = "watch_retention_ms: how long change events are kept (at least 1000)")
     Long watchRetentionMs;
@@ -80,6 +84,9 @@ final class LimitsCommand extends CatalogCommand.Group {
       }
       if (watchRetentionEvents != null) {
         b.setWatchRetentionEvents(positive("--watch-retention-events", watchRetentionEvents));
+      }
+      if (maxTextBytes != null) {
+        b.setMaxTextBytes(positive("--max-text-bytes", maxTextBytes));
       }
       if (watchRetentionMs != null) {
         if (watchRetentionMs < 1) {

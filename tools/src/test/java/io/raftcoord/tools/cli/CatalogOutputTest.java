@@ -178,13 +178,17 @@ class CatalogOutputTest {
         .setMaxCollectionsPerDb(65536).setMaxPartitionsPerCollection(2).setMaxFields(64).setMaxVectorFields(4)
         .setMaxShards(16).setWatchRetentionEvents(100000).setWatchRetentionMs(3_600_000L).build();
     String t = CatalogOutput.limitsText(l);
-    assertEquals(9, t.lines().count(), t);
+    assertEquals(10, t.lines().count(), t);
     assertTrue(t.lines().anyMatch(s -> s.matches("max_partitions_per_collection +2")), t);
     assertTrue(t.lines().anyMatch(s -> s.matches("watch_retention_ms +3600000")), t);
+    assertTrue(t.lines().anyMatch(s -> s.matches("max_text_bytes +65536")), "0 on the wire shows the default: " + t);
     JsonObject o = CatalogOutput.limitsJson(l);
     assertEquals(2, o.get("maxPartitionsPerCollection").getAsInt());
     assertEquals(3_600_000L, o.get("watchRetentionMs").getAsLong());
-    assertEquals(9, o.size());
+    assertEquals(65_536, o.get("maxTextBytes").getAsInt());
+    assertEquals(10, o.size());
+    assertTrue(CatalogOutput.limitsText(l.toBuilder().setMaxTextBytes(100).build()).lines()
+        .anyMatch(s -> s.matches("max_text_bytes +100")));
   }
 
   private static ChangeEvent event(long rev, CatalogChange.Builder c) {
