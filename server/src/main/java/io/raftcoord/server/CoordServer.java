@@ -101,24 +101,23 @@ public final class CoordServer implements Callable<Integer> {
     return 0;
   }
 
-  static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+  /** {@code e} and its causes, outermost first (a cause cycle ends the walk). */
+  static List<Throwable> causes(Throwable e) {
+    List<Throwable> out = new java.util.ArrayList<>();
     Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return true;
-      }
+      out.add(t);
     }
-    return false;
+    return out;
+  }
+
+  static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    return causes(e).stream().anyMatch(type::isInstance);
   }
 
   /** Every message of {@code e}'s cause chain, outermost first. */
   static String causeChain(Throwable e) {
-    StringBuilder sb = new StringBuilder();
-    Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    for (Throwable t = e; t != null && seen.add(t); t = t.getCause()) {
-      sb.append(t == e ? "" : "; caused by: ").append(t);
-    }
-    return sb.toString();
+    return String.join("; caused by: ", causes(e).stream().map(Throwable::toString).toList());
   }
 
   ServerConfig resolve() throws IOException {

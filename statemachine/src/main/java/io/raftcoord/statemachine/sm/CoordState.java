@@ -23,7 +23,6 @@ import io.raftcoord.statemachine.version.ApplyVersions;
 import io.raftcoord.statemachine.version.UnsupportedApplyException;
 import io.raftcoord.statemachine.version.VersionControl;
 import io.raftcoord.proto.CommandHeader;
-import io.raftcoord.proto.VersionReply;
 import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.Query;
 import io.raftcoord.proto.QueryReply;
@@ -288,40 +287,33 @@ public final class CoordState implements AutoCloseable {
     }
   }
 
-  /** Answers a catalog read from one consistent point, or empty if {@code q} is not one. */
-  public Optional<QueryReply> catalogRead(Query q) {
+  /**
+   * Runs {@code read} under the read side of the entry lock, so it sees whole entries only and
+   * never a closed store: once closed, the answer is UNAVAILABLE.
+   */
+  private QueryReply read(java.util.function.Supplier<QueryReply> read) {
     entryLock.readLock().lock();
     try {
-      if (closed) {
-        return Optional.of(closedReply());
-      }
-      return catalogReads.answer(q).map(b -> b.setRevision(applied.getIndex()).build());
+      return closed ? closedReply() : read.get();
     } finally {
       entryLock.readLock().unlock();
     }
+  }
+
+  /** Answers a catalog read from one consistent point, or empty if {@code q} is not one. */
+  public Optional<QueryReply> catalogRead(Query q) {
+    QueryReply r = read(() -> catalogReads.answer(q).map(b -> b.setRevision(applied.getIndex()).build()).orElse(null));
+    return Optional.ofNullable(r);
   }
 
   /** The committed apply version and the reported ranges, answered by replica {@code replicaId}. */
   public QueryReply versionRead(String replicaId) {
-    entryLock.readLock().lock();
-    try {
-      if (closed) {
-        return closedReply();
-      }
-      VersionReply v = versions.read(replicaId);
-      return QueryReply.newBuilder().setVersion(v).setRevision(applied.getIndex()).build();
-    } finally {
-      entryLock.readLock().unlock();
-    }
+    return read(() -> QueryReply.newBuilder().setVersion(versions.read(replicaId)).setRevision(applied.getIndex()).build());
   }
 
   /** Reads the change feed for {@code q}; COMPACTED when its revision is no longer retained. */
   public QueryReply watch(WatchQuery q) {
-    entryLock.readLock().lock();
-    try {
-      if (closed) {
-        return closedReply();
-      }
+    return read(() -> {
       long appliedIndex = applied.getIndex();
       long compacted = changes.compactedBelow();
       if (q.getFromRevision() > 0 && q.getFromRevision() < compacted) {
@@ -331,9 +323,7 @@ public final class CoordState implements AutoCloseable {
       }
       return QueryReply.newBuilder().setRevision(appliedIndex)
           .setWatch(changes.read(store, q, appliedIndex, WatchFilter.of(q))).build();
-    } finally {
-      entryLock.readLock().unlock();
-    }
+    });
   }
 
   public Catalog catalog() {

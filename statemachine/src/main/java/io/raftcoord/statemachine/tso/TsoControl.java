@@ -52,15 +52,15 @@ public final class TsoControl {
    * that are not replayed yet: a command that allocates twice gets increasing timestamps.
    */
   public ApplyResult allocate(ApplyContext ctx, TsoAllocateRequest req, List<Record> earlier) {
-    long last = lastAfter(earlier);
+    long previous = lastAfter(earlier);
     long count = Integer.toUnsignedLong(req.getCount());
     if (count < 1 || count > MAX_COUNT) {
       return ApplyResult.error(ErrorCode.INVALID_ARGUMENT,
           "tso allocate: count must be between 1 and " + MAX_COUNT + ", got " + count);
     }
-    long lastPhysical = last < 0 ? -1 : Timestamps.physicalMs(last);
+    long lastPhysical = previous < 0 ? -1 : Timestamps.physicalMs(previous);
     long physical = Math.max(ctx.nowMs(), lastPhysical);
-    long start = physical == lastPhysical ? Timestamps.logical(last) + 1 : 0;
+    long start = physical == lastPhysical ? Timestamps.logical(previous) + 1 : 0;
     if (start + count > Timestamps.LOGICAL_PER_MS) {
       physical = physical + 1;
       start = 0;
