@@ -18,7 +18,6 @@ import io.raftcoord.proto.QueryBatchReply;
 import io.raftcoord.proto.QueryReply;
 import io.raftcoord.proto.ReplicaStatus;
 import io.raftcoord.proto.StatusQuery;
-import io.raftcoord.proto.TsoAllocateRequest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -115,16 +114,6 @@ public final class AdminClient {
   public DumpReply localDump(String peerId) {
     QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setDump(DumpQuery.getDefaultInstance())).build();
     return single(Futures.join(transport.staleReadFrom(q.toByteArray(), peerId))).getDump();
-  }
-
-  /**
-   * TEST ONLY: a timestamp from one replica's memory, without the log. Answered only by
-   * replicas started with the planted bug {@code tso-local}; used to prove the checkers work.
-   */
-  public CompletableFuture<Long> unsafeLocalTimestamp() {
-    QueryBatch q = QueryBatch.newBuilder()
-        .addQueries(Query.newBuilder().setUnsafeLocalTso(TsoAllocateRequest.newBuilder().setCount(1))).build();
-    return transport.read(q.toByteArray()).thenApply(b -> single(b).getTso().getFirst());
   }
 
   private static QueryReply single(byte[] bytes) {

@@ -30,9 +30,6 @@ public final class CoordClient implements AutoCloseable {
 
   private CoordClient(Builder b) {
     this.transport = new RaftTransport(b.peers, b.raftClients, b.deadline);
-    if (b.plantedStaleReads) {
-      transport.plantStaleReads();
-    }
     int inFlight = b.batching ? b.maxInFlight : Math.max(b.maxInFlight, 1024);
     this.pipeline = new CommandPipeline(transport, inFlight, b.batching ? b.maxBatch : 1, b.authToken, b.deadline);
     this.tso = new TsoClient(pipeline, b.tsoMerging ? new TsoMerger(pipeline, b.tsoMaxInFlight) : null);
@@ -65,8 +62,9 @@ public final class CoordClient implements AutoCloseable {
   }
 
   /**
-   * Watches the catalog's change feed from {@code filter}'s from_revision (0: from now) with its
-   * database, collection and kind filters; the watch resumes by itself after leader changes
+   * Watches the change feed from {@code filter}'s from_revision (0: from now): every domain's
+   * events, or those of its domains and kind names, and for the catalog its database, collection
+   * and kind filters; the watch resumes by itself after leader changes
    * and reconnects. Close it when done.
    */
   public CatalogWatch watch(io.raftcoord.proto.WatchQuery filter, CatalogWatch.Listener listener) {
@@ -118,7 +116,6 @@ public final class CoordClient implements AutoCloseable {
     private int tsoMaxInFlight = 4;
     private Duration deadline = Duration.ofSeconds(10);
     private String authToken = "";
-    private boolean plantedStaleReads;
 
     /** {@code host:port,host:port,...} of every replica. */
     public Builder peers(String peers) {
@@ -173,18 +170,6 @@ public final class CoordClient implements AutoCloseable {
 
     public Builder authToken(String token) {
       this.authToken = token;
-      return this;
-    }
-
-    /**
-     * TEST ONLY: enables a planted bug of the client ("stale-read": reads aimed at one replica
-     * skip ReadIndex), to prove the nemesis suite's checkers catch it.
-     */
-    public Builder plantedBug(String name) {
-      if (!name.equals("stale-read")) {
-        throw new IllegalArgumentException("unknown client planted bug '" + name + "' (known: stale-read)");
-      }
-      this.plantedStaleReads = true;
       return this;
     }
 

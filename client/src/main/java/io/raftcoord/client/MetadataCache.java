@@ -179,7 +179,7 @@ public final class MetadataCache implements AutoCloseable {
     if (old != null) {
       old.close();
     }
-    watch = client.watch(WatchQuery.getDefaultInstance(), new CatalogWatch.Listener() {
+    watch = client.watch(WatchQuery.newBuilder().addDomains("catalog").build(), new CatalogWatch.Listener() {
       @Override
       public void onEvents(List<ChangeEvent> events, long nextRevision) {
         apply(events, nextRevision);

@@ -1,5 +1,10 @@
 package io.raftcoord.server;
 
+import io.prometheus.client.Collector;
+import io.prometheus.client.CounterMetricFamily;
+import io.raftcoord.statemachine.sm.PlantedBug;
+import java.util.List;
+
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.MetricRegistry;
 import com.google.protobuf.util.JsonFormat;
@@ -19,7 +24,9 @@ import java.util.function.ToLongFunction;
 /**
  * The admin endpoint of a replica: {@code /metrics} (Prometheus text), {@code /health} (200 when
  * the replica knows a leader), {@code /status} (JSON {@link ReplicaStatus}); and, only when the
- * replica runs with the test flag, {@code /admin/clock?offsetMs=N} to skew its clock.
+ * replica runs with the test flag, {@code /admin/clock?offsetMs=N} to skew its clock; only with the
+ * planted bug tso-local, {@code /test/unsafe-tso} (a timestamp from memory, never logged). Per-duty
+ * counters of the leader duties are in {@code /metrics}.
  */
 final class AdminHttp implements AutoCloseable {
   private final HttpServer http;
@@ -37,6 +44,16 @@ final class AdminHttp implements AutoCloseable {
     if (replica.config().testClockControl()) {
       http.createContext("/admin/clock", ex -> clock(replica, ex));
     }
+    if (replica.config().plantedBugs().contains(PlantedBug.TSO_LOCAL)) {
+      // The planted bug lives here, on the test-only admin surface, never in the protocol.
+      http.createContext("/test/unsafe-tso", ex -> {
+        try {
+          respond(ex, 200, "text/plain", replica.stateMachine().plantedLocalTimestamp() + "\n");
+        } catch (IllegalStateException e) {
+          respond(ex, 503, "text/plain", e.getMessage() + "\n");
+        }
+      });
+    }
     MetricRegistry metrics = new MetricRegistry();
     gauge(metrics, "raftcoord_term", replica, ReplicaStatus::getTerm);
     gauge(metrics, "raftcoord_commit_index", replica, ReplicaStatus::getCommitIndex);
@@ -45,6 +62,7 @@ final class AdminHttp implements AutoCloseable {
     gauge(metrics, "raftcoord_is_leader", replica, s -> "LEADER".equals(s.getRole()) ? 1 : 0);
     CollectorRegistry registry = new CollectorRegistry();
     registry.register(new DropwizardExports(metrics));
+    registry.register(new DutyCollector(replica.duties()));
     prometheus = new HTTPServer.Builder().withHttpServer(http).withRegistry(registry).withDaemonThreads(true).build();
   }
 
@@ -54,6 +72,32 @@ final class AdminHttp implements AutoCloseable {
 
   int port() {
     return http.getAddress().getPort();
+  }
+
+  /** Per-duty counters, labelled by duty, read at scrape time (duties appear when they first run). */
+  private static final class DutyCollector extends Collector {
+    private final LeaderDuties duties;
+
+    DutyCollector(LeaderDuties duties) {
+      this.duties = duties;
+    }
+
+    @Override
+    public List<MetricFamilySamples> collect() {
+      CounterMetricFamily runs = new CounterMetricFamily("raftcoord_duty_runs", "Rounds a leader duty planned", List.of("duty"));
+      CounterMetricFamily secs = new CounterMetricFamily("raftcoord_duty_seconds", "Time spent planning and proposing", List.of("duty"));
+      CounterMetricFamily proposed = new CounterMetricFamily("raftcoord_duty_commands_proposed", "Commands a duty proposed", List.of("duty"));
+      CounterMetricFamily refused = new CounterMetricFamily("raftcoord_duty_commands_refused", "Proposals apply refused as stale", List.of("duty"));
+      CounterMetricFamily failed = new CounterMetricFamily("raftcoord_duty_commands_failed", "Proposals not committed or refused otherwise", List.of("duty"));
+      duties.metrics().forEach((name, m) -> {
+        runs.addMetric(List.of(name), m.runs.get());
+        secs.addMetric(List.of(name), m.nanos.get() / 1e9);
+        proposed.addMetric(List.of(name), m.proposed.get());
+        refused.addMetric(List.of(name), m.refused.get());
+        failed.addMetric(List.of(name), m.failed.get());
+      });
+      return List.of(runs, secs, proposed, refused, failed);
+    }
   }
 
   private static void gauge(MetricRegistry m, String name, ReplicaServer r, ToLongFunction<ReplicaStatus> f) {

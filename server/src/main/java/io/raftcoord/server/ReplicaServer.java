@@ -30,13 +30,20 @@ public final class ReplicaServer implements AutoCloseable {
   private final RaftServer server;
   private final AdminHttp admin;
   private final VersionReporter versionReporter;
+  private final LeaderDuties duties;
+
+  /** The clock of leader-local soft state (session heartbeats): monotonic, never skewed by clock control. */
+  private static long monotonicMs() {
+    return System.nanoTime() / 1_000_000;
+  }
 
   private ReplicaServer(ServerConfig config, ServerClock clock, Consumer<Throwable> onFatal) throws IOException {
     this.config = config;
     this.clock = clock;
     Files.createDirectories(config.dataDir());
     this.stateMachine = new CoordStateMachine(new CoordStateMachine.Options(config.dbDir(), new ClockStamper(clock),
-        IdempotencyLog.Retention.DEFAULT, config.plantedBugs(), config.applyVersions(), onFatal));
+        IdempotencyLog.Retention.DEFAULT, config.plantedBugs(), config.applyVersions(), onFatal,
+        ReplicaServer::monotonicMs));
     this.server = RaftServer.newBuilder()
         .setServerId(RaftPeerId.valueOf(config.self().id()))
         .setGroup(group(config.peers()))
@@ -44,6 +51,8 @@ public final class ReplicaServer implements AutoCloseable {
         .setProperties(RatisTuning.build(config))
         .setOption(RaftStorage.StartupOption.RECOVER)
         .build();
+    this.duties = new LeaderDuties(stateMachine, server.getDivision(GROUP_ID), ReplicaServer::monotonicMs);
+    stateMachine.onLeadership(duties);
     server.start();
     this.versionReporter = VersionReporter.start(group(config.peers()), config.self().id(), config.applyVersions());
     this.admin = config.adminPort() < 0 ? null : AdminHttp.start(this, config.self().host(), config.adminPort());
@@ -84,6 +93,10 @@ public final class ReplicaServer implements AutoCloseable {
     }
   }
 
+  LeaderDuties duties() {
+    return duties;
+  }
+
   /** Port of the admin HTTP endpoint, or -1 if disabled. */
   public int adminPort() {
     return admin == null ? -1 : admin.port();
@@ -96,6 +109,7 @@ public final class ReplicaServer implements AutoCloseable {
       admin.close();
     }
     versionReporter.close();
+    duties.close();
     server.close();
   }
 }

@@ -56,7 +56,6 @@ public final class RaftTransport implements AutoCloseable {
   /** Long-polls (watches) only: unordered, so a parked watch never holds up other calls. */
   private final RaftClient watcher;
   private volatile boolean closed;
-  private volatile boolean plantedStaleReads;
   /**
    * Ratis completes a reply future while holding that RaftClient's sliding-window monitor;
    * whatever runs in the completion (the pipeline sending its next batch on another RaftClient,
@@ -125,6 +124,16 @@ public final class RaftTransport implements AutoCloseable {
   }
 
   /**
+   * A query only the leader answers, outside the log and without ReadIndex (heartbeats): a
+   * follower answers "not leader" and the Ratis client retries at the leader.
+   */
+  public CompletableFuture<byte[]> leaderRead(byte[] query) {
+    int slot = Math.floorMod(next.getAndIncrement(), clients.length());
+    RaftClient c = clients.get(slot);
+    return withDeadline(slot, c, c.async().sendReadOnlyNonLinearizable(message(query)));
+  }
+
+  /**
    * A linearizable long-poll read through the leader, outside the ordered streams (a parked
    * watch would otherwise delay every later call of its client).
    */
@@ -134,18 +143,7 @@ public final class RaftTransport implements AutoCloseable {
 
   /** A linearizable read served by {@code peerId} (a follower uses ReadIndex from the leader). */
   public CompletableFuture<byte[]> readFrom(byte[] query, String peerId) {
-    if (plantedStaleReads) {
-      return staleReadFrom(query, peerId);
-    }
     return targeted(() -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId)));
-  }
-
-  /**
-   * TEST ONLY, the planted bug "stale-read": reads aimed at a replica are answered from its
-   * local state without ReadIndex. Exists to prove that the linearizability checker catches it.
-   */
-  public void plantStaleReads() {
-    this.plantedStaleReads = true;
   }
 
   /** A possibly stale read of one replica's local state (status pages, convergence checks). */

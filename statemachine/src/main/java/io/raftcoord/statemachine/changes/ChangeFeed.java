@@ -1,6 +1,8 @@
 package io.raftcoord.statemachine.changes;
 
+import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.statemachine.domain.FeedEvent;
 import io.raftcoord.proto.CatalogChange;
 import io.raftcoord.proto.ChangeEvent;
 import io.raftcoord.proto.ChangeFeedMeta;
@@ -16,7 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The change feed: every catalog change, keyed by its revision (the log index of its entry)
+ * The change feed: every event of every domain (catalog changes, session events, ...), keyed by its revision (the log index of its entry)
  * and its position in the entry, in {@link ColumnFamily#CHANGES}. Watchers read it from any
  * revision still retained; older revisions answer COMPACTED and the watcher re-lists, as with
  * etcd.
@@ -45,10 +47,18 @@ public final class ChangeFeed {
     compactedBelow = meta.getCompactedBelow();
   }
 
-  /** Adds one event of the entry being applied. */
-  public void append(StoreBatch sb, long revision, int ordinal, long nowMs, CatalogChange change) {
-    ChangeEvent e = ChangeEvent.newBuilder().setRevision(revision).setOrdinal(ordinal).setNowMs(nowMs)
-        .setChange(change).build();
+  /**
+   * Adds one event of the entry being applied. A catalog event is stored as it always was (the
+   * typed field only); another domain's carries its domain, kind and message.
+   */
+  public void append(StoreBatch sb, long revision, int ordinal, long nowMs, FeedEvent event) {
+    ChangeEvent.Builder b = ChangeEvent.newBuilder().setRevision(revision).setOrdinal(ordinal).setNowMs(nowMs);
+    if (event.body() instanceof CatalogChange change) {
+      b.setChange(change);
+    } else {
+      b.setDomain(event.domain()).setKind(event.kind()).setBody(Any.pack(event.body()));
+    }
+    ChangeEvent e = b.build();
     sb.put(ColumnFamily.CHANGES, key(revision, ordinal), e.toByteArray());
     meta = meta.toBuilder().setRetained(meta.getRetained() + 1).build();
     dirty = true;
@@ -136,7 +146,7 @@ public final class ChangeFeed {
       }
       scanned[0]++;
       lastSeen[0] = e.getRevision();
-      if (filter.matches(e.getChange())) {
+      if (filter.matches(e)) {
         out.addEvents(e);
       }
       return true;

@@ -5,12 +5,10 @@ import io.raftcoord.proto.AppliedMeta;
 import io.raftcoord.proto.BatchReply;
 import io.raftcoord.proto.Command;
 import io.raftcoord.proto.CommandBatch;
-import io.raftcoord.proto.CommandReply;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.Record;
 import io.raftcoord.statemachine.apply.AppliedMetaCodec;
 import io.raftcoord.statemachine.apply.ApplyContext;
-import io.raftcoord.statemachine.apply.ApplyResult;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.store.ColumnFamily;
@@ -22,14 +20,25 @@ import io.raftcoord.statemachine.tso.TsoControl;
 import io.raftcoord.statemachine.version.ApplyVersions;
 import io.raftcoord.statemachine.version.UnsupportedApplyException;
 import io.raftcoord.statemachine.version.VersionControl;
-import io.raftcoord.proto.CommandHeader;
 import io.raftcoord.proto.CatalogLimits;
 import io.raftcoord.proto.Query;
 import io.raftcoord.proto.QueryReply;
 import io.raftcoord.proto.WatchQuery;
 import io.raftcoord.statemachine.catalog.Catalog;
-import io.raftcoord.statemachine.catalog.CatalogControl;
-import io.raftcoord.statemachine.catalog.CatalogReads;
+import io.raftcoord.statemachine.catalog.CatalogDomain;
+import io.raftcoord.statemachine.domain.Domain;
+import io.raftcoord.statemachine.domain.DomainEnv;
+import io.raftcoord.statemachine.domain.DomainRegistry;
+import io.raftcoord.statemachine.domain.DutyPlan;
+import io.raftcoord.statemachine.domain.LeaderDuty;
+import io.raftcoord.statemachine.pipeline.AuthorizeStage;
+import io.raftcoord.statemachine.pipeline.Authorizer;
+import io.raftcoord.statemachine.pipeline.Caller;
+import io.raftcoord.statemachine.pipeline.CommandApplier;
+import io.raftcoord.statemachine.pipeline.DedupeStage;
+import io.raftcoord.statemachine.pipeline.DispatchStage;
+import io.raftcoord.statemachine.pipeline.QuotaStage;
+import java.util.List;
 import io.raftcoord.statemachine.changes.ChangeFeed;
 import io.raftcoord.statemachine.changes.WatchFilter;
 import java.util.Optional;
@@ -38,7 +47,8 @@ import java.util.function.LongConsumer;
 
 /**
  * The deterministic core without Raft: applies one stamped {@link CommandBatch} per log entry to
- * the domain controls and the store. Invariants: each entry is one store write holding all its
+ * the registered domains ({@link StandardDomains}) through the apply pipeline (dedupe →
+ * authorize → quota → dispatch, the change feed listening to records) and to the store. Invariants: each entry is one store write holding all its
  * records, its idempotency entries and the applied term/index; an entry at or below the stored
  * applied index is ignored; apply reads nothing but the entry and committed state. Single
  * threaded for writes (Ratis applies in log order). Catalog reads and watches take the read side
@@ -54,14 +64,14 @@ public final class CoordState implements AutoCloseable {
   private final IdControl ids;
   private final IdempotencyLog idempotency;
   private final VersionControl versions;
-  private final Catalog catalog = new Catalog();
-  private final CatalogControl catalogControl;
-  private final CatalogReads catalogReads = new CatalogReads(catalog);
+  private final CatalogDomain catalog;
+  private final DomainRegistry domains;
+  private final CommandApplier pipeline;
   private final ChangeFeed changes = new ChangeFeed();
   private final ReentrantReadWriteLock entryLock = new ReentrantReadWriteLock();
   private volatile AppliedMeta applied;
   private volatile LongConsumer onChanges = revision -> { };
-  /** Catalog changes appended by the entry being applied. */
+  /** Change feed events appended by the entry being applied. */
   private int entryChanges;
   /** Guarded by {@code entryLock}. */
   private boolean closed;
@@ -71,32 +81,45 @@ public final class CoordState implements AutoCloseable {
   }
 
   public CoordState(CoordStore store, IdempotencyLog.Retention retention, java.util.Set<PlantedBug> bugs) {
-    this(store, retention, bugs, ApplyVersions.THIS_BINARY);
+    this(store, retention, DomainEnv.unclocked("local", bugs), ApplyVersions.THIS_BINARY);
   }
 
   /**
    * @throws UnsupportedApplyException if the store's committed apply version is outside {@code supported}
    */
-  public CoordState(CoordStore store, IdempotencyLog.Retention retention, java.util.Set<PlantedBug> bugs,
-                    ApplyVersions supported) {
+  public CoordState(CoordStore store, IdempotencyLog.Retention retention, DomainEnv env, ApplyVersions supported) {
     this.store = store;
     this.versions = new VersionControl(supported);
-    this.ids = new IdControl(!bugs.contains(PlantedBug.IDS_MEMORY_ONLY));
-    this.catalogControl = new CatalogControl(catalog, ids, tso, versions);
+    this.ids = new IdControl(!env.planted(PlantedBug.IDS_MEMORY_ONLY));
     this.idempotency = new IdempotencyLog(retention);
+    StandardDomains.Core core = new StandardDomains.Core(tso, ids, versions);
+    this.domains = new DomainRegistry(StandardDomains.create(core, env));
+    this.catalog = (CatalogDomain) domains.byName("catalog").orElseThrow();
+    this.pipeline = new DedupeStage(idempotency, () -> this.store,
+        new AuthorizeStage(Authorizer.ADMIT_ALL,
+            new QuotaStage(domains.all().stream().flatMap(d -> d.quotas().stream()).toList(),
+                new DispatchStage(domains, versions, List.of(this::feed)))));
     try {
       versions.load(store);
-    } catch (UnsupportedApplyException e) {
+      for (Domain d : domains.all()) {
+        store.ensure(d.columnFamilies());
+      }
+    } catch (RuntimeException e) {
       store.close();
       throw e;
     }
     byte[] meta = store.get(ColumnFamily.META, AppliedMetaCodec.KEY);
     this.applied = meta == null ? AppliedMeta.getDefaultInstance() : AppliedMetaCodec.parse(meta);
-    tso.load(store);
-    ids.load(store);
+    for (Domain d : domains.all()) {
+      d.load(store);
+    }
     idempotency.load(store);
-    catalog.load(store);
     changes.load(store);
+  }
+
+  /** The change feed as a record listener: what a record shows watchers, in the entry's batch. */
+  private void feed(ApplyContext ctx, Domain domain, Record record, StoreBatch sb) {
+    domain.event(record).ifPresent(e -> changes.append(sb, ctx.index(), entryChanges++, ctx.nowMs(), e));
   }
 
   /** Called (on the apply thread, after the write) with the revision of each entry that changed the catalog. */
@@ -197,86 +220,15 @@ public final class CoordState implements AutoCloseable {
       }
     }
     BatchReply.Builder out = BatchReply.newBuilder().setIndex(ctx.index());
+    Caller caller = new Caller(batch.getHeader(), batch.getAuthToken());
     for (Command cmd : batch.getCommandsList()) {
-      out.addReplies(applyCommand(ctx, batch.getHeader(), cmd, sb));
+      out.addReplies(pipeline.apply(ctx, caller, cmd, sb));
     }
     BatchReply reply = out.build();
     if (!batchKey.isEmpty()) {
       idempotency.remember(sb, batchKey, reply.toByteArray(), ctx.nowMs(), ctx.index());
     }
     return reply;
-  }
-
-  private CommandReply applyCommand(ApplyContext ctx, CommandHeader header, Command cmd, StoreBatch sb) {
-    String key = cmd.getIdempotencyKey().isEmpty() ? "" : "c:" + cmd.getIdempotencyKey();
-    if (!key.isEmpty()) {
-      Optional<byte[]> seen = idempotency.lookup(store, key);
-      if (seen.isPresent()) {
-        try {
-          return CommandReply.parseFrom(seen.get());
-        } catch (InvalidProtocolBufferException e) {
-          throw new StoreException("corrupt remembered reply for " + key, e);
-        }
-      }
-    }
-    ApplyResult result = dispatch(ctx, header, cmd);
-    for (Record r : result.records()) {
-      replay(ctx, r, sb);
-    }
-    if (!key.isEmpty()) {
-      idempotency.remember(sb, key, result.reply().toByteArray(), ctx.nowMs(), ctx.index());
-    }
-    return result.reply();
-  }
-
-  private ApplyResult dispatch(ApplyContext ctx, CommandHeader header, Command cmd) {
-    return switch (cmd.getBodyCase()) {
-      case TSO_ALLOCATE -> tso.allocate(ctx, cmd.getTsoAllocate());
-      case ID_ALLOCATE -> ids.allocate(ctx, cmd.getIdAllocate());
-      case CREATE_DATABASE -> catalogControl.createDatabase(ctx, cmd.getCreateDatabase());
-      case DROP_DATABASE -> catalogControl.dropDatabase(ctx, cmd.getDropDatabase());
-      case ALTER_DATABASE -> catalogControl.alterDatabase(ctx, cmd.getAlterDatabase());
-      case CREATE_COLLECTION -> catalogControl.createCollection(ctx, cmd.getCreateCollection());
-      case DROP_COLLECTION -> catalogControl.dropCollection(ctx, cmd.getDropCollection());
-      case RENAME_COLLECTION -> catalogControl.renameCollection(ctx, cmd.getRenameCollection());
-      case ALTER_COLLECTION -> catalogControl.alterCollection(ctx, cmd.getAlterCollection());
-      case CREATE_PARTITION -> catalogControl.createPartition(ctx, cmd.getCreatePartition());
-      case DROP_PARTITION -> catalogControl.dropPartition(ctx, cmd.getDropPartition());
-      case CREATE_ALIAS -> catalogControl.createAlias(ctx, cmd.getCreateAlias());
-      case DROP_ALIAS -> catalogControl.dropAlias(ctx, cmd.getDropAlias());
-      case ALTER_ALIAS -> catalogControl.alterAlias(ctx, cmd.getAlterAlias());
-      case SET_CATALOG_LIMITS -> catalogControl.setLimits(ctx, cmd.getSetCatalogLimits());
-      case REPORT_VERSIONS -> versions.report(ctx, cmd.getReportVersions());
-      case UPGRADE -> versions.upgrade(ctx, header, cmd.getUpgrade());
-      case BODY_NOT_SET -> {
-        if (!cmd.getUnknownFields().asMap().isEmpty()) {
-          // A newer binary's command: answering "no body" here while newer replicas apply it
-          // would diverge.
-          throw new UnsupportedApplyException("log entry " + ctx.index() + " holds a command this binary does not know"
-              + " (fields " + cmd.getUnknownFields().asMap().keySet() + "); it supports apply versions "
-              + versions.supported() + "; restart this replica with a newer binary");
-        }
-        yield ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "command has no body");
-      }
-    };
-  }
-
-  /** A switch expression, so that a record case without a handler does not compile. */
-  private void replay(ApplyContext ctx, Record r, StoreBatch sb) {
-    Runnable step = switch (r.getBodyCase()) {
-      case TSO_ADVANCED -> () -> tso.replay(r.getTsoAdvanced(), sb);
-      case IDS_ALLOCATED -> () -> ids.replay(r.getIdsAllocated(), sb);
-      case CATALOG -> () -> {
-        catalog.replay(r.getCatalog(), sb);
-        changes.append(sb, ctx.index(), entryChanges++, ctx.nowMs(), r.getCatalog());
-      };
-      case APPLY_VERSION_RAISED -> () -> versions.replay(r.getApplyVersionRaised(), sb);
-      case REPLICA_VERSIONS_REPORTED -> () -> versions.replay(r.getReplicaVersionsReported(), sb);
-      case BODY_NOT_SET -> () -> {
-        throw new IllegalStateException("record without body");
-      };
-    };
-    step.run();
   }
 
   private static BatchReply parseReply(byte[] b) {
@@ -300,15 +252,51 @@ public final class CoordState implements AutoCloseable {
     }
   }
 
-  /** Answers a catalog read from one consistent point, or empty if {@code q} is not one. */
-  public Optional<QueryReply> catalogRead(Query q) {
-    QueryReply r = read(() -> catalogReads.answer(q).map(b -> b.setRevision(applied.getIndex()).build()).orElse(null));
-    return Optional.ofNullable(r);
+  /**
+   * Answers a query of a domain from one consistent point: UNAVAILABLE when closed, and
+   * INVALID_ARGUMENT naming the type when no domain of this binary answers it.
+   */
+  public QueryReply domainRead(Query q) {
+    return read(() -> {
+      Optional<Domain> d = domains.forQuery(q);
+      if (d.isEmpty()) {
+        return QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage("this replica answers no query "
+            + (q.getBodyCase() == Query.BodyCase.DOMAIN ? "of type " + q.getDomain().getTypeUrl() : q.getBodyCase().name())
+            + " (client and server versions differ?)").build();
+      }
+      return d.get().read(q).setRevision(applied.getIndex()).build();
+    });
   }
 
-  /** The committed apply version and the reported ranges, answered by replica {@code replicaId}. */
-  public QueryReply versionRead(String replicaId) {
-    return read(() -> QueryReply.newBuilder().setVersion(versions.read(replicaId)).setRevision(applied.getIndex()).build());
+  /**
+   * One round of every domain's leader duties, planned from one consistent point (the read side
+   * of the entry lock); nothing when closed.
+   */
+  public List<DutyPlan> planDuties(long nowMs, long leaderSinceMs, java.util.function.Predicate<String> due) {
+    entryLock.readLock().lock();
+    try {
+      if (closed) {
+        return List.of();
+      }
+      LeaderDuty.When when = new LeaderDuty.When(nowMs, leaderSinceMs, applied.getIndex(), applied.getNowMs());
+      List<DutyPlan> out = new java.util.ArrayList<>();
+      for (Domain d : domains.all()) {
+        for (LeaderDuty duty : d.duties()) {
+          if (!due.test(duty.name())) {
+            continue;
+          }
+          out.add(new DutyPlan(duty.name(), duty.intervalMs(), duty.plan(when)));
+        }
+      }
+      return out;
+    } finally {
+      entryLock.readLock().unlock();
+    }
+  }
+
+  /** The domains of this state, for routing and for the leader's duties. */
+  public DomainRegistry domains() {
+    return domains;
   }
 
   /** Reads the change feed for {@code q}; COMPACTED when its revision is no longer retained. */
@@ -327,7 +315,7 @@ public final class CoordState implements AutoCloseable {
   }
 
   public Catalog catalog() {
-    return catalog;
+    return catalog.catalog();
   }
 
   public ChangeFeed changes() {

@@ -14,10 +14,14 @@ import io.raftcoord.proto.QueryBatchReply;
 import io.raftcoord.proto.QueryReply;
 import io.raftcoord.proto.StatusReply;
 import io.raftcoord.proto.Timestamps;
-import io.raftcoord.proto.TsoAllocateReply;
+import io.raftcoord.statemachine.domain.Domain;
+import io.raftcoord.statemachine.domain.DomainEnv;
+import io.raftcoord.statemachine.domain.DutyPlan;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
+import io.raftcoord.statemachine.pipeline.DispatchStage;
+import java.util.List;
+import java.util.function.LongSupplier;
 import io.raftcoord.statemachine.store.StoreDump;
-import io.raftcoord.statemachine.tso.TsoControl;
 import io.raftcoord.statemachine.version.ApplyVersions;
 import io.raftcoord.statemachine.version.UnsupportedApplyException;
 import java.util.Optional;
@@ -57,10 +61,18 @@ public final class CoordStateMachine extends BaseStateMachine {
 
   /** Everything the server decides for the state machine. */
   public record Options(Path dbDir, LeaderStamper stamper, IdempotencyLog.Retention retention,
-                        Set<PlantedBug> plantedBugs, ApplyVersions versions, Consumer<Throwable> onFatal) {
+                        Set<PlantedBug> plantedBugs, ApplyVersions versions, Consumer<Throwable> onFatal,
+                        LongSupplier monotonicMs) {
     public Options {
       plantedBugs = plantedBugs.isEmpty() ? EnumSet.noneOf(PlantedBug.class) : EnumSet.copyOf(plantedBugs);
     }
+  }
+
+  /** Told when this replica's leadership becomes ready (an entry of its term applied) and when it ends. */
+  public interface Leadership {
+    void ready();
+
+    void ended();
   }
 
   private final Options options;
@@ -70,6 +82,14 @@ public final class CoordStateMachine extends BaseStateMachine {
   private final WatchHub watches = new WatchHub(() -> state);
   private long plantedLocalTso;
   private volatile boolean closeExpected;
+  private volatile DomainEnv env;
+  private volatile Leadership leadership = new Leadership() {
+    @Override
+    public void ready() { }
+
+    @Override
+    public void ended() { }
+  };
 
   public CoordStateMachine(Options options) {
     this.options = options;
@@ -78,6 +98,7 @@ public final class CoordStateMachine extends BaseStateMachine {
   @Override
   public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
     super.initialize(server, groupId, raftStorage);
+    env = new DomainEnv(String.valueOf(getId()), options.monotonicMs(), options.plantedBugs());
     snapshots.init(raftStorage);
     getLifeCycle().startAndTransition(() -> openState(snapshots.getLatestSnapshot()));
   }
@@ -108,7 +129,7 @@ public final class CoordStateMachine extends BaseStateMachine {
 
   private CoordState open(Path dbDir) {
     CoordState s = new CoordState(io.raftcoord.statemachine.store.CoordStore.open(dbDir), options.retention(),
-        options.plantedBugs(), options.versions());
+        env, options.versions());
     s.onChanges(watches::changed);
     return s;
   }
@@ -135,7 +156,7 @@ public final class CoordStateMachine extends BaseStateMachine {
       t.setException(new IllegalArgumentException("INVALID_ARGUMENT: request is not a command batch: " + e.getMessage()));
       return t;
     }
-    Optional<String> unknown = unknownCommand(batch);
+    Optional<String> unknown = unknownCommand(state, batch);
     if (unknown.isPresent()) {
       TransactionContext t = trx.build();
       t.setException(new IllegalArgumentException("INVALID_ARGUMENT: " + unknown.get()));
@@ -153,15 +174,40 @@ public final class CoordStateMachine extends BaseStateMachine {
     return trx.setLogData(UnsafeByteOperations.unsafeWrap(stamped)).build();
   }
 
-  /** A command whose body this binary does not know: logging it would stop every replica like this one. */
-  private Optional<String> unknownCommand(CommandBatch batch) {
+  /**
+   * A command whose body this binary does not know (logging it would stop every replica like
+   * this one), or of a domain some member's binary does not know (logging it would stop that
+   * member).
+   */
+  private Optional<String> unknownCommand(CoordState s, CommandBatch batch) {
+    if (s == null) {
+      return Optional.empty();
+    }
     for (Command c : batch.getCommandsList()) {
-      if (c.getBodyCase() == Command.BodyCase.BODY_NOT_SET && !c.getUnknownFields().asMap().isEmpty()) {
-        return Optional.of("this replica does not know command field(s) " + c.getUnknownFields().asMap().keySet()
-            + " (its binary supports apply versions " + options.versions() + "); upgrade the replicas first");
+      if (c.getBodyCase() == Command.BodyCase.BODY_NOT_SET && c.getUnknownFields().asMap().isEmpty()) {
+        continue;
+      }
+      Optional<Domain> d = s.domains().forCommand(c);
+      if (d.isEmpty()) {
+        return Optional.of("this replica does not know the command (" + DispatchStage.describe(c)
+            + "; its binary supports apply versions " + options.versions() + "); upgrade the replicas first");
+      }
+      Optional<String> behind = s.versions().membersBelow(d.get().sinceVersion(), members());
+      if (behind.isPresent()) {
+        return Optional.of("the " + d.get().name() + " domain needs binaries of apply version "
+            + d.get().sinceVersion() + " or later on every replica, but " + behind.get() + "; upgrade them first");
       }
     }
     return Optional.empty();
+  }
+
+  private List<String> members() {
+    try {
+      return getServer().join().getDivision(getGroupId()).getRaftConf().getCurrentPeers().stream()
+          .map(p -> p.getId().toString()).sorted().toList();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   @Override
@@ -226,34 +272,92 @@ public final class CoordStateMachine extends BaseStateMachine {
         yield QueryReply.newBuilder().setDump(DumpReply.newBuilder().setAppliedIndex(d.appliedIndex())
             .setDigest(d.digest()).addAllEntries(d.entries())).build();
       }
-      case UNSAFE_LOCAL_TSO -> unsafeLocalTso(s, q.getUnsafeLocalTso().getCount());
-      case VERSION -> s.versionRead(String.valueOf(getId()));
       case WATCH -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
           .setMessage("a watch must be the only query of its batch").build();
       case BODY_NOT_SET -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
           .setMessage("query has no body (client and server versions differ?)").build();
-      case LIST_DATABASES, DESCRIBE_DATABASE, LIST_COLLECTIONS, DESCRIBE_COLLECTION, LIST_PARTITIONS,
-          DESCRIBE_PARTITION, LIST_ALIASES, DESCRIBE_ALIAS, GET_CATALOG_LIMITS -> s.catalogRead(q).orElseThrow(
-              () -> new IllegalStateException("the catalog does not answer " + q.getBodyCase()));
+      case VERSION, DOMAIN, LIST_DATABASES, DESCRIBE_DATABASE, LIST_COLLECTIONS, DESCRIBE_COLLECTION, LIST_PARTITIONS,
+          DESCRIBE_PARTITION, LIST_ALIASES, DESCRIBE_ALIAS, GET_CATALOG_LIMITS -> leaderOnlyRefusal(s, q)
+              .orElseGet(() -> s.domainRead(q));
     };
   }
 
-  /** The planted bug: timestamps from this replica's memory, never logged. */
-  private synchronized QueryReply unsafeLocalTso(CoordState s, int count) {
-    if (!options.plantedBugs().contains(PlantedBug.TSO_LOCAL)) {
-      return QueryReply.newBuilder().setCode(ErrorCode.FAILED_PRECONDITION)
-          .setMessage("unsafe_local_tso is a planted bug; this replica was not started with --planted-bug tso-local")
-          .build();
+  /** Leader-only queries (heartbeats) answered on a follower would feed soft state no reaper reads. */
+  private Optional<QueryReply> leaderOnlyRefusal(CoordState s, Query q) {
+    boolean leaderOnly = s.domains().forQuery(q).map(d -> d.leaderOnly(q)).orElse(false);
+    if (!leaderOnly || isLeader()) {
+      return Optional.empty();
     }
-    if (count < 1 || count > TsoControl.MAX_COUNT) {
-      return QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT).setMessage("bad count " + count).build();
+    return Optional.of(QueryReply.newBuilder().setCode(ErrorCode.UNAVAILABLE)
+        .setMessage("replica " + getId() + " is not the leader; send this to the leader").build());
+  }
+
+  private boolean isLeader() {
+    try {
+      return getServer().join().getDivision(getGroupId()).getInfo().isLeader();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * TEST ONLY, the planted bug "tso-local": a timestamp from this replica's memory, never logged.
+   * Reached only through the admin endpoint of a replica started with that bug, never the protocol.
+   */
+  public synchronized long plantedLocalTimestamp() {
+    if (!options.plantedBugs().contains(PlantedBug.TSO_LOCAL)) {
+      throw new IllegalStateException("this replica was not started with --planted-bug tso-local");
+    }
+    CoordState s = state;
+    if (s == null) {
+      throw new IllegalStateException("replica is shutting down");
     }
     long first = Math.max(plantedLocalTso, s.tso().lastTimestamp()) + 1;
-    if (Timestamps.logical(first) + count > Timestamps.LOGICAL_PER_MS) {
+    if (Timestamps.logical(first) + 1 > Timestamps.LOGICAL_PER_MS) {
       first = Timestamps.compose(Timestamps.physicalMs(first) + 1, 0);
     }
-    plantedLocalTso = first + count - 1;
-    return QueryReply.newBuilder().setTso(TsoAllocateReply.newBuilder().setFirst(first).setCount(count)).build();
+    plantedLocalTso = first;
+    return first;
+  }
+
+  /** Receives leadership changes (the server's leader duties). */
+  public void onLeadership(Leadership listener) {
+    this.leadership = listener;
+  }
+
+  @Override
+  public void notifyLeaderReady() {
+    leadership.ready();
+  }
+
+  @Override
+  public void notifyNotLeader(java.util.Collection<TransactionContext> pendingEntries) {
+    leadership.ended();
+  }
+
+  @Override
+  public void notifyLeaderChanged(org.apache.ratis.protocol.RaftGroupMemberId member, org.apache.ratis.protocol.RaftPeerId newLeaderId) {
+    if (!member.getPeerId().equals(newLeaderId)) {
+      leadership.ended();
+    }
+  }
+
+  /**
+   * Plans one round of every leader duty against the current state, under its entry read lock;
+   * empty while the state is being swapped or closed.
+   */
+  public List<DutyPlan> planDuties(long leaderSinceMs, java.util.function.Predicate<String> due) {
+    swapLock.readLock().lock();
+    try {
+      CoordState s = state;
+      return s == null ? List.of() : s.planDuties(env.clockMs(), leaderSinceMs, due);
+    } finally {
+      swapLock.readLock().unlock();
+    }
+  }
+
+  public DomainEnv env() {
+    return env;
   }
 
   @Override

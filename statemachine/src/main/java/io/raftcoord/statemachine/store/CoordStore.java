@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToLongFunction;
@@ -23,7 +23,9 @@ import org.rocksdb.Snapshot;
 import org.rocksdb.WriteOptions;
 
 /**
- * The replica's RocksDB: one column family per {@link ColumnFamily}. All state changes arrive
+ * The replica's RocksDB: the core's column families, one or more per domain ({@link #ensure}),
+ * and any others found on disk (kept open so that a store written by a binary with more domains
+ * still opens). All state changes arrive
  * as {@link StoreBatch}es; the store never decides anything.
  *
  * <p>Durability: the Raft log is the durable record, so the RocksDB WAL is off and a crash
@@ -43,7 +45,7 @@ public final class CoordStore implements AutoCloseable {
   private final ColumnFamilyOptions cfOptions;
   private final WriteOptions writeOptions;
   private final RocksDB db;
-  private final EnumMap<ColumnFamily, ColumnFamilyHandle> handles = new EnumMap<>(ColumnFamily.class);
+  private final Map<ColumnFamily, ColumnFamilyHandle> handles = new LinkedHashMap<>();
   private final List<ColumnFamilyHandle> allHandles = new ArrayList<>();
 
   private CoordStore(Path dir) {
@@ -52,13 +54,24 @@ public final class CoordStore implements AutoCloseable {
         .setMaxBackgroundJobs(2).setKeepLogFileNum(3).setAtomicFlush(true);
     this.cfOptions = new ColumnFamilyOptions();
     this.writeOptions = new WriteOptions().setSync(false).setDisableWAL(true);
+    List<ColumnFamily> cfs = new ArrayList<>(ColumnFamily.CORE);
     List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
     descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions));
-    for (ColumnFamily cf : ColumnFamily.values()) {
-      descriptors.add(new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions));
-    }
     try {
       Files.createDirectories(dir);
+      if (Files.exists(dir.resolve("CURRENT"))) {
+        try (org.rocksdb.Options listOptions = new org.rocksdb.Options()) {
+          for (byte[] name : RocksDB.listColumnFamilies(listOptions, dir.toString())) {
+            String n = new String(name, java.nio.charset.StandardCharsets.UTF_8);
+            if (!n.equals("default") && !cfs.contains(ColumnFamily.named(n))) {
+              cfs.add(ColumnFamily.named(n));
+            }
+          }
+        }
+      }
+      for (ColumnFamily cf : cfs) {
+        descriptors.add(new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions));
+      }
       this.db = RocksDB.open(dbOptions, dir.toString(), descriptors, allHandles);
     } catch (RocksDBException | IOException e) {
       dbOptions.close();
@@ -66,10 +79,40 @@ public final class CoordStore implements AutoCloseable {
       writeOptions.close();
       throw new StoreException("open " + dir, e);
     }
-    ColumnFamily[] cfs = ColumnFamily.values();
-    for (int i = 0; i < cfs.length; i++) {
-      handles.put(cfs[i], allHandles.get(i + 1));
+    for (int i = 0; i < cfs.size(); i++) {
+      handles.put(cfs.get(i), allHandles.get(i + 1));
     }
+  }
+
+  /** Creates the column families of {@code cfs} that the store does not have yet. */
+  public synchronized void ensure(List<ColumnFamily> cfs) {
+    for (ColumnFamily cf : cfs) {
+      if (!handles.containsKey(cf)) {
+        try {
+          ColumnFamilyHandle h = db.createColumnFamily(new ColumnFamilyDescriptor(cf.nameBytes(), cfOptions));
+          allHandles.add(h);
+          handles.put(cf, h);
+        } catch (RocksDBException e) {
+          throw new StoreException("create column family " + cf.dbName(), e);
+        }
+      }
+    }
+  }
+
+  /** The core's column families, then the others by name: the same on every replica. */
+  private synchronized List<ColumnFamily> dumpOrder() {
+    List<ColumnFamily> out = new ArrayList<>(ColumnFamily.CORE);
+    handles.keySet().stream().filter(cf -> !ColumnFamily.CORE.contains(cf))
+        .sorted(java.util.Comparator.comparing(ColumnFamily::dbName)).forEach(out::add);
+    return out;
+  }
+
+  private ColumnFamilyHandle handle(ColumnFamily cf) {
+    ColumnFamilyHandle h = handles.get(cf);
+    if (h == null) {
+      throw new StoreException("column family " + cf.dbName() + " is not open (no domain declared it)");
+    }
+    return h;
   }
 
   public static CoordStore open(Path dir) {
@@ -82,7 +125,7 @@ public final class CoordStore implements AutoCloseable {
 
   public byte[] get(ColumnFamily cf, byte[] key) {
     try {
-      return db.get(handles.get(cf), key);
+      return db.get(handle(cf), key);
     } catch (RocksDBException e) {
       throw new StoreException("get from " + cf.dbName(), e);
     }
@@ -90,7 +133,7 @@ public final class CoordStore implements AutoCloseable {
 
   /** Visits keys of {@code cf} from {@code fromKey} (inclusive) in order while {@code visitor} says so. */
   public void scan(ColumnFamily cf, byte[] fromKey, EntryVisitor visitor) {
-    try (RocksIterator it = db.newIterator(handles.get(cf))) {
+    try (RocksIterator it = db.newIterator(handle(cf))) {
       for (it.seek(fromKey); it.isValid(); it.next()) {
         if (!visitor.visit(it.key(), it.value())) {
           return;
@@ -109,7 +152,7 @@ public final class CoordStore implements AutoCloseable {
   }
 
   public StoreBatch newBatch() {
-    return new StoreBatch(handles);
+    return new StoreBatch(this::handle);
   }
 
   public void write(StoreBatch batch) {
@@ -146,7 +189,7 @@ public final class CoordStore implements AutoCloseable {
     try (ReadOptions ro = new ReadOptions().setSnapshot(snap)) {
       byte[] appliedValue = db.get(handles.get(ColumnFamily.META), ro, appliedKey);
       applied = appliedValue == null ? 0 : appliedIndexOf.applyAsLong(appliedValue);
-      for (ColumnFamily cf : ColumnFamily.values()) {
+      for (ColumnFamily cf : dumpOrder()) {
         try (RocksIterator it = db.newIterator(handles.get(cf), ro)) {
           for (it.seekToFirst(); it.isValid(); it.next()) {
             byte[] k = it.key();

@@ -1,7 +1,6 @@
 package io.raftcoord.statemachine.store;
 
-import java.util.EnumMap;
-import java.util.Map;
+import java.util.function.Function;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.WriteBatch;
@@ -12,15 +11,15 @@ import org.rocksdb.WriteBatch;
  */
 public final class StoreBatch implements AutoCloseable {
   private final WriteBatch batch = new WriteBatch();
-  private final EnumMap<ColumnFamily, ColumnFamilyHandle> handles;
+  private final Function<ColumnFamily, ColumnFamilyHandle> handles;
 
-  StoreBatch(Map<ColumnFamily, ColumnFamilyHandle> handles) {
-    this.handles = new EnumMap<>(handles);
+  StoreBatch(Function<ColumnFamily, ColumnFamilyHandle> handles) {
+    this.handles = handles;
   }
 
   public void put(ColumnFamily cf, byte[] key, byte[] value) {
     try {
-      batch.put(handles.get(cf), key, value);
+      batch.put(handles.apply(cf), key, value);
     } catch (RocksDBException e) {
       throw new StoreException("put into " + cf.dbName(), e);
     }
@@ -28,7 +27,7 @@ public final class StoreBatch implements AutoCloseable {
 
   public void delete(ColumnFamily cf, byte[] key) {
     try {
-      batch.delete(handles.get(cf), key);
+      batch.delete(handles.apply(cf), key);
     } catch (RocksDBException e) {
       throw new StoreException("delete from " + cf.dbName(), e);
     }

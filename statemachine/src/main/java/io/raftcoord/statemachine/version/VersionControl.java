@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The committed apply version and the ranges the replicas reported (Kafka's {@code
@@ -40,7 +39,8 @@ public final class VersionControl {
 
   private final ApplyVersions supported;
   private volatile int committed = ApplyVersions.INITIAL;
-  private final SortedMap<String, ReplicaVersions> replicas = new TreeMap<>();
+  /** Written by apply, read by the leader's admission check (another thread). */
+  private final SortedMap<String, ReplicaVersions> replicas = new java.util.concurrent.ConcurrentSkipListMap<>();
 
   public VersionControl(ApplyVersions supported) {
     this.supported = supported;
@@ -145,6 +145,26 @@ public final class VersionControl {
     ReplicaVersions r = rec.getReplica();
     replicas.put(r.getReplicaId(), r);
     batch.put(ColumnFamily.META, Bytes.utf8(REPLICA_PREFIX + r.getReplicaId()), r.toByteArray());
+  }
+
+  /**
+   * Which of {@code members} have not reported a binary that supports {@code version}, named;
+   * empty when all have (always for the initial version).
+   */
+  public Optional<String> membersBelow(int version, java.util.List<String> members) {
+    if (version <= ApplyVersions.INITIAL) {
+      return Optional.empty();
+    }
+    java.util.List<String> behind = new java.util.ArrayList<>();
+    for (String m : members) {
+      ReplicaVersions r = replicas.get(m);
+      if (r == null) {
+        behind.add(m + " has not reported its versions yet");
+      } else if (r.getMaxVersion() < version) {
+        behind.add(m + " supports " + r.getMinVersion() + ".." + r.getMaxVersion());
+      }
+    }
+    return behind.isEmpty() ? Optional.empty() : Optional.of(String.join(", ", behind));
   }
 
   /** Answers a version read on {@code replicaId}. */

@@ -252,7 +252,7 @@ class CatalogModelTest {
         case DROP_ALIAS -> dropAlias(c.getDropAlias());
         case ALTER_ALIAS -> alterAlias(c.getAlterAlias());
         case SET_CATALOG_LIMITS -> setLimits(c.getSetCatalogLimits());
-        case REPORT_VERSIONS, UPGRADE -> throw new AssertionError("the catalog model does not generate " + c.getBodyCase());
+        case REPORT_VERSIONS, UPGRADE, DOMAIN -> throw new AssertionError("the catalog model does not generate " + c.getBodyCase());
         case BODY_NOT_SET -> Outcome.fail(INVALID_ARGUMENT, "no body");
       };
     }
@@ -812,6 +812,7 @@ class CatalogModelTest {
       case ID_ALLOCATE -> "ids " + r.getIdAllocate().getStart() + "+" + r.getIdAllocate().getCount();
       case CATALOG -> summary(r.getCatalog());
       case UPGRADE -> "upgrade " + r.getUpgrade().getPreviousVersion() + "->" + r.getUpgrade().getVersion();
+      case DOMAIN -> "domain " + r.getDomain().getTypeUrl();
       case BODY_NOT_SET -> "(no body)";
     };
   }

@@ -16,7 +16,7 @@ class CoordStateMachineFailStopTest {
 
   private CoordStateMachine machine() {
     return new CoordStateMachine(new CoordStateMachine.Options(null, null, null, Set.of(),
-        io.raftcoord.statemachine.version.ApplyVersions.THIS_BINARY, fatal::add));
+        io.raftcoord.statemachine.version.ApplyVersions.THIS_BINARY, fatal::add, () -> 0L));
   }
 
   @Test

@@ -175,8 +175,8 @@ class WatchHubTest {
     assertTrue(r.getCode() == ErrorCode.UNAVAILABLE || (r.getCode() == ErrorCode.OK && r.getWatch().getEventsCount() == 0),
         r::toString);
     assertEquals(ErrorCode.UNAVAILABLE, state.watch(watchFrom(1).build()).getCode());
-    assertEquals(ErrorCode.UNAVAILABLE, state.catalogRead(io.raftcoord.proto.Query.newBuilder()
-        .setListDatabases(io.raftcoord.proto.ListDatabasesQuery.getDefaultInstance()).build()).orElseThrow().getCode());
+    assertEquals(ErrorCode.UNAVAILABLE, state.domainRead(io.raftcoord.proto.Query.newBuilder()
+        .setListDatabases(io.raftcoord.proto.ListDatabasesQuery.getDefaultInstance()).build()).getCode());
   }
 
   @Test

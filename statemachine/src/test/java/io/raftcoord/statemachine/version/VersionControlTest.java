@@ -37,7 +37,7 @@ class VersionControlTest {
   private long time = 1_700_000_000_000L;
 
   private CoordState open(ApplyVersions supported) {
-    return new CoordState(CoordStore.open(dir), IdempotencyLog.Retention.DEFAULT, Set.of(), supported);
+    return new CoordState(CoordStore.open(dir), IdempotencyLog.Retention.DEFAULT, io.raftcoord.statemachine.domain.DomainEnv.unclocked("n1", Set.of()), supported);
   }
 
   private CommandReply apply(CoordState s, Command c) {
@@ -61,7 +61,7 @@ class VersionControlTest {
   void aNewStoreIsAtTheInitialVersion() {
     try (CoordState s = open(ApplyVersions.THIS_BINARY)) {
       assertEquals(ApplyVersions.INITIAL, s.versions().committed());
-      VersionReply v = s.versionRead("n1").getVersion();
+      VersionReply v = s.domainRead(io.raftcoord.proto.Query.newBuilder().setVersion(io.raftcoord.proto.VersionQuery.getDefaultInstance()).build()).getVersion();
       assertEquals(1, v.getCommittedVersion());
       assertEquals(ApplyVersions.THIS_BINARY.toProto("n1"), v.getAnswering());
     }
@@ -95,7 +95,7 @@ class VersionControlTest {
     }
     try (CoordState reopened = open(UP_TO_2)) {
       assertEquals(2, reopened.versions().committed(), "the committed version survives a restart");
-      assertEquals(3, reopened.versionRead("n1").getVersion().getReplicasCount());
+      assertEquals(3, reopened.domainRead(io.raftcoord.proto.Query.newBuilder().setVersion(io.raftcoord.proto.VersionQuery.getDefaultInstance()).build()).getVersion().getReplicasCount());
     }
   }
 
@@ -174,7 +174,7 @@ class VersionControlTest {
     try (CoordState s = open(UP_TO_2)) {
       apply(s, report("n1", UP_TO_2));
       assertEquals(ErrorCode.OK, apply(s, report("n1", UP_TO_2)).getCode());
-      assertEquals(List.of(UP_TO_2.toProto("n1")), s.versionRead("n1").getVersion().getReplicasList());
+      assertEquals(List.of(UP_TO_2.toProto("n1")), s.domainRead(io.raftcoord.proto.Query.newBuilder().setVersion(io.raftcoord.proto.VersionQuery.getDefaultInstance()).build()).getVersion().getReplicasList());
     }
   }
 

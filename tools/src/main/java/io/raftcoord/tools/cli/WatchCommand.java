@@ -51,7 +51,7 @@ final class WatchCommand extends CatalogCommand {
       throw usage("--from must be 0 (changes after now) or a revision >= 1, got " + from);
     }
     long max = maxEvents == null ? Long.MAX_VALUE : positive("--max-events", maxEvents);
-    WatchQuery filter = WatchQuery.newBuilder().setFromRevision(from).setDb(db).setCollection(collection)
+    WatchQuery filter = WatchQuery.newBuilder().setFromRevision(from).addDomains("catalog").setDb(db).setCollection(collection)
         .addAllKinds(kinds).build();
     boolean json = root().json;
     PrintWriter out = out();
