@@ -104,9 +104,9 @@ public final class AdminClient {
     return nl < 0 ? s : s.substring(0, nl);
   }
 
-  /** Digest (and optionally all entries) of one replica's store, read linearizably on that replica. */
-  public DumpReply dump(String peerId, boolean full) {
-    QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setDump(DumpQuery.newBuilder().setFull(full))).build();
+  /** Digest of one replica's store, read linearizably on that replica. */
+  public DumpReply dump(String peerId) {
+    QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setDump(DumpQuery.getDefaultInstance())).build();
     return single(Futures.join(transport.readFrom(q.toByteArray(), peerId))).getDump();
   }
 

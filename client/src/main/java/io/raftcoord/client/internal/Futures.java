@@ -36,9 +36,12 @@ public final class Futures {
     }
     if (e instanceof StateMachineException) {
       String msg = e.getMessage() == null ? "" : e.getMessage();
-      int at = msg.indexOf("INVALID_ARGUMENT: ");
-      if (at >= 0) {
-        return new CoordException(ErrorCode.INVALID_ARGUMENT, msg.substring(at + "INVALID_ARGUMENT: ".length()), e);
+      // The leader refuses a batch before logging it with "CODE: message".
+      for (ErrorCode code : new ErrorCode[] {ErrorCode.INVALID_ARGUMENT, ErrorCode.FAILED_PRECONDITION}) {
+        int at = msg.indexOf(code.name() + ": ");
+        if (at >= 0) {
+          return new CoordException(code, msg.substring(at + code.name().length() + 2), e);
+        }
       }
       return new CoordException(ErrorCode.INTERNAL, "server error: " + msg, e);
     }

@@ -121,7 +121,7 @@ class RecoveryRegressionFaultIT {
           String who = (target == leader ? "leader" : "follower") + " n" + target;
           String id = ReplicaProcesses.peerId(target);
           timed("localDump of " + who, () -> "applied " + c.admin().localDump(id).getAppliedIndex(), slow, all);
-          timed("dump of " + who, () -> "applied " + c.admin().dump(id, false).getAppliedIndex(), slow, all);
+          timed("dump of " + who, () -> "applied " + c.admin().dump(id).getAppliedIndex(), slow, all);
         }
       }
       LOG.info("targeted reads: {}", all);

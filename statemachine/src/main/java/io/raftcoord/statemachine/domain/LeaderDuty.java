@@ -23,7 +23,8 @@ public interface LeaderDuty {
    * @param nowMs the replica's monotonic clock ({@link DomainEnv#clockMs})
    * @param leaderSinceMs when this leadership became ready, on the same clock
    * @param revision the applied index of the state planned from
-   * @param applyNowMs the apply clock of that state (leader time stamped in the log)
+   * @param leaderTimeMs the time this leader would stamp on an entry now (the apply clock's
+   *     source), for comparing with times recorded in the state
    */
-  record When(long nowMs, long leaderSinceMs, long revision, long applyNowMs) {}
+  record When(long nowMs, long leaderSinceMs, long revision, long leaderTimeMs) {}
 }

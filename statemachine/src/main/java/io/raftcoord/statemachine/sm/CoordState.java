@@ -122,7 +122,7 @@ public final class CoordState implements AutoCloseable {
     domain.event(record).ifPresent(e -> changes.append(sb, ctx.index(), entryChanges++, ctx.nowMs(), e));
   }
 
-  /** Called (on the apply thread, after the write) with the revision of each entry that changed the catalog. */
+  /** Called (on the apply thread, after the write) with the revision of each entry that appended change feed events. */
   public void onChanges(LongConsumer listener) {
     this.onChanges = listener;
   }
@@ -272,13 +272,14 @@ public final class CoordState implements AutoCloseable {
    * One round of every domain's leader duties, planned from one consistent point (the read side
    * of the entry lock); nothing when closed.
    */
-  public List<DutyPlan> planDuties(long nowMs, long leaderSinceMs, java.util.function.Predicate<String> due) {
+  public List<DutyPlan> planDuties(long nowMs, long leaderSinceMs, long leaderTimeMs,
+                                   java.util.function.Predicate<String> due) {
     entryLock.readLock().lock();
     try {
       if (closed) {
         return List.of();
       }
-      LeaderDuty.When when = new LeaderDuty.When(nowMs, leaderSinceMs, applied.getIndex(), applied.getNowMs());
+      LeaderDuty.When when = new LeaderDuty.When(nowMs, leaderSinceMs, applied.getIndex(), leaderTimeMs);
       List<DutyPlan> out = new java.util.ArrayList<>();
       for (Domain d : domains.all()) {
         for (LeaderDuty duty : d.duties()) {

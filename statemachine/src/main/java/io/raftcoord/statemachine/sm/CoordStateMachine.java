@@ -19,6 +19,7 @@ import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.DutyPlan;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
 import io.raftcoord.statemachine.pipeline.DispatchStage;
+import io.raftcoord.statemachine.pipeline.Refusal;
 import java.util.List;
 import java.util.function.LongSupplier;
 import io.raftcoord.statemachine.store.StoreDump;
@@ -156,10 +157,10 @@ public final class CoordStateMachine extends BaseStateMachine {
       t.setException(new IllegalArgumentException("INVALID_ARGUMENT: request is not a command batch: " + e.getMessage()));
       return t;
     }
-    Optional<String> unknown = unknownCommand(state, batch);
+    Optional<Refusal> unknown = unknownCommand(state, batch);
     if (unknown.isPresent()) {
       TransactionContext t = trx.build();
-      t.setException(new IllegalArgumentException("INVALID_ARGUMENT: " + unknown.get()));
+      t.setException(new IllegalArgumentException(unknown.get().code() + ": " + unknown.get().message()));
       return t;
     }
     RaftServer.Division division = getServer().join().getDivision(getGroupId());
@@ -179,7 +180,7 @@ public final class CoordStateMachine extends BaseStateMachine {
    * this one), or of a domain some member's binary does not know (logging it would stop that
    * member).
    */
-  private Optional<String> unknownCommand(CoordState s, CommandBatch batch) {
+  private Optional<Refusal> unknownCommand(CoordState s, CommandBatch batch) {
     if (s == null) {
       return Optional.empty();
     }
@@ -189,13 +190,15 @@ public final class CoordStateMachine extends BaseStateMachine {
       }
       Optional<Domain> d = s.domains().forCommand(c);
       if (d.isEmpty()) {
-        return Optional.of("this replica does not know the command (" + DispatchStage.describe(c)
-            + "; its binary supports apply versions " + options.versions() + "); upgrade the replicas first");
+        return Optional.of(new Refusal(ErrorCode.INVALID_ARGUMENT, "this replica does not know the command ("
+            + DispatchStage.describe(c) + "; its binary supports apply versions " + options.versions()
+            + "); upgrade the replicas first"));
       }
       Optional<String> behind = s.versions().membersBelow(d.get().sinceVersion(), members());
       if (behind.isPresent()) {
-        return Optional.of("the " + d.get().name() + " domain needs binaries of apply version "
-            + d.get().sinceVersion() + " or later on every replica, but " + behind.get() + "; upgrade them first");
+        return Optional.of(new Refusal(ErrorCode.FAILED_PRECONDITION, "the " + d.get().name()
+            + " domain needs binaries of apply version " + d.get().sinceVersion() + " or later on every replica, but "
+            + behind.get() + "; upgrade them first"));
       }
     }
     return Optional.empty();
@@ -268,9 +271,9 @@ public final class CoordStateMachine extends BaseStateMachine {
             .setSnapshotIndex(snap == null ? -1 : snap.getIndex())).build();
       }
       case DUMP -> {
-        StoreDump d = s.dump(q.getDump().getFull());
+        StoreDump d = s.dump(false);
         yield QueryReply.newBuilder().setDump(DumpReply.newBuilder().setAppliedIndex(d.appliedIndex())
-            .setDigest(d.digest()).addAllEntries(d.entries())).build();
+            .setDigest(d.digest())).build();
       }
       case WATCH -> QueryReply.newBuilder().setCode(ErrorCode.INVALID_ARGUMENT)
           .setMessage("a watch must be the only query of its batch").build();
@@ -350,7 +353,8 @@ public final class CoordStateMachine extends BaseStateMachine {
     swapLock.readLock().lock();
     try {
       CoordState s = state;
-      return s == null ? List.of() : s.planDuties(env.clockMs(), leaderSinceMs, due);
+      return s == null ? List.of() : s.planDuties(env.clockMs(), leaderSinceMs,
+          options.stamper().stamp(0, "").getLeaderTimeMs(), due);
     } finally {
       swapLock.readLock().unlock();
     }
