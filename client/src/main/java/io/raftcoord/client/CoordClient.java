@@ -1,6 +1,7 @@
 package io.raftcoord.client;
 
 import io.raftcoord.client.internal.CommandPipeline;
+import io.raftcoord.client.internal.HeartbeatPipeline;
 import io.raftcoord.client.internal.QueryPipeline;
 import io.raftcoord.client.internal.RaftTransport;
 import io.raftcoord.client.internal.TsoMerger;
@@ -26,6 +27,7 @@ public final class CoordClient implements AutoCloseable {
   private final IdClient ids;
   private final AdminClient admin;
   private final CatalogClient catalog;
+  private final SessionClient sessions;
   private MetadataCache cache;
 
   private CoordClient(Builder b) {
@@ -38,6 +40,8 @@ public final class CoordClient implements AutoCloseable {
     this.catalog = new CatalogClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
         b.deadline.toMillis()),
         transport);
+    this.sessions = new SessionClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
+        b.deadline.toMillis()), new HeartbeatPipeline(transport, b.authToken, b.deadline.toMillis()));
   }
 
   public static Builder builder() {
@@ -59,6 +63,11 @@ public final class CoordClient implements AutoCloseable {
   /** RootCoord's catalog: databases, collections, partitions, aliases, limits. */
   public CatalogClient catalog() {
     return catalog;
+  }
+
+  /** Node sessions: register, heartbeat, stop, list (a node embeds a {@link NodeAgent} instead). */
+  public SessionClient sessions() {
+    return sessions;
   }
 
   /**
@@ -95,6 +104,7 @@ public final class CoordClient implements AutoCloseable {
         cache.close();
       }
     }
+    sessions.close();
     try {
       transport.close();
     } catch (IOException e) {

@@ -11,7 +11,12 @@ public enum PlantedBug {
    * An acknowledged write not made durable: the ID allocator's advances stay in memory and are
    * never written to the store, so after a restart IDs are handed out again.
    */
-  IDS_MEMORY_ONLY;
+  IDS_MEMORY_ONLY,
+  /**
+   * The session reaper of a new leader skips the grace every session is owed (a full TTL from
+   * when the leader became ready): sessions it has not heard from yet are expired at once.
+   */
+  REAPER_SKIPS_GRACE;
 
   public static PlantedBug parse(String s) {
     for (PlantedBug b : values()) {
@@ -19,6 +24,6 @@ public enum PlantedBug {
         return b;
       }
     }
-    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only)");
+    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace)");
   }
 }

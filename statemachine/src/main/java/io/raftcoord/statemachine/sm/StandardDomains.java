@@ -5,6 +5,7 @@ import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.ids.IdDomain;
 import io.raftcoord.statemachine.ids.IdControl;
+import io.raftcoord.statemachine.session.SessionDomain;
 import io.raftcoord.statemachine.tso.TsoControl;
 import io.raftcoord.statemachine.tso.TsoDomain;
 import io.raftcoord.statemachine.version.VersionControl;
@@ -26,6 +27,7 @@ public final class StandardDomains {
         new TsoDomain(core.tso()),
         new IdDomain(core.ids()),
         new VersionDomain(core.versions(), env.replicaId()),
-        new CatalogDomain(core.ids(), core.tso(), core.versions()));
+        new CatalogDomain(core.ids(), core.tso(), core.versions()),
+        new SessionDomain(core.ids(), env));
   }
 }

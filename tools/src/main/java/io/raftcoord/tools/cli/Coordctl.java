@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
         + "collections, partitions, aliases, limits, change feed).",
     subcommands = {Coordctl.Tso.class, Coordctl.Ids.class, Coordctl.Status.class, DbCommand.class,
         CollectionCommand.class, PartitionCommand.class, AliasCommand.class, LimitsCommand.class, WatchCommand.class,
-        VersionCommands.Version.class, VersionCommands.Upgrade.class},
+        VersionCommands.Version.class, VersionCommands.Upgrade.class, NodesCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 the request failed (server or quorum error), 2 usage error."})
 public final class Coordctl implements Callable<Integer> {
   @Spec

@@ -1,0 +1,197 @@
+package io.raftcoord.statemachine.session;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Message;
+import io.raftcoord.proto.Command;
+import io.raftcoord.proto.CommandHeader;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.Query;
+import io.raftcoord.proto.QueryReply;
+import io.raftcoord.proto.Record;
+import io.raftcoord.proto.session.ExpireSessions;
+import io.raftcoord.proto.session.Heartbeat;
+import io.raftcoord.proto.session.HeartbeatReply;
+import io.raftcoord.proto.session.ListSessions;
+import io.raftcoord.proto.session.RegisterSession;
+import io.raftcoord.proto.session.RemoveSession;
+import io.raftcoord.proto.session.Session;
+import io.raftcoord.proto.session.SessionEvent;
+import io.raftcoord.proto.session.SessionList;
+import io.raftcoord.proto.session.SessionRef;
+import io.raftcoord.proto.session.SetSessionSettings;
+import io.raftcoord.proto.session.StopSession;
+import io.raftcoord.statemachine.apply.ApplyContext;
+import io.raftcoord.statemachine.apply.ApplyResult;
+import io.raftcoord.statemachine.domain.Claims;
+import io.raftcoord.statemachine.domain.Domain;
+import io.raftcoord.statemachine.domain.DomainEnv;
+import io.raftcoord.statemachine.domain.FeedEvent;
+import io.raftcoord.statemachine.domain.LeaderDuty;
+import io.raftcoord.statemachine.ids.IdControl;
+import io.raftcoord.statemachine.pipeline.Quota;
+import io.raftcoord.statemachine.pipeline.Refusal;
+import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.store.ColumnFamily;
+import io.raftcoord.statemachine.store.CoordStore;
+import io.raftcoord.statemachine.store.StoreBatch;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Node sessions, Milvus's service discovery: registration, graceful stop, removal and expiry
+ * are logged; heartbeats are leader-local soft state ({@link HeartbeatTable}) and the
+ * {@link SessionReaper} duty turns silence into a logged expiry. Needs apply version 3 on every
+ * member (older binaries do not know its messages).
+ */
+public final class SessionDomain implements Domain {
+  public static final String NAME = "session";
+  public static final int SINCE_VERSION = 3;
+
+  private final SessionTable table = new SessionTable();
+  private final SessionControl control;
+  private final HeartbeatTable heartbeats;
+  private final DomainEnv env;
+
+  public SessionDomain(IdControl ids, DomainEnv env) {
+    this.env = env;
+    this.control = new SessionControl(table, ids);
+    this.heartbeats = env.leaderLocal(NAME, HeartbeatTable.class, HeartbeatTable::new);
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Claims claims() {
+    return Claims.messages(
+        Set.of(RegisterSession.getDescriptor(), StopSession.getDescriptor(), RemoveSession.getDescriptor(),
+            ExpireSessions.getDescriptor(), SetSessionSettings.getDescriptor()),
+        Set.of(SessionEvent.getDescriptor()),
+        Set.of(ListSessions.getDescriptor(), Heartbeat.getDescriptor()));
+  }
+
+  @Override
+  public List<ColumnFamily> columnFamilies() {
+    return List.of(SessionTable.CF);
+  }
+
+  @Override
+  public int sinceVersion() {
+    return SINCE_VERSION;
+  }
+
+  @Override
+  public void load(CoordStore store) {
+    table.load(store);
+  }
+
+  @Override
+  public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
+    Any body = command.getDomain();
+    try {
+      if (body.is(RegisterSession.class)) {
+        return control.register(ctx, body.unpack(RegisterSession.class));
+      } else if (body.is(StopSession.class)) {
+        return control.stop(ctx, body.unpack(StopSession.class).getSession());
+      } else if (body.is(RemoveSession.class)) {
+        return control.remove(ctx, body.unpack(RemoveSession.class).getSession());
+      } else if (body.is(ExpireSessions.class)) {
+        return control.expire(ctx, body.unpack(ExpireSessions.class));
+      } else if (body.is(SetSessionSettings.class)) {
+        return control.setSettings(ctx, body.unpack(SetSessionSettings.class));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "session command " + body.getTypeUrl() + " is malformed: "
+          + e.getMessage());
+    }
+    throw new IllegalStateException("session domain asked to generate " + body.getTypeUrl());
+  }
+
+  @Override
+  public void replay(ApplyContext ctx, Record record, StoreBatch sb) {
+    SessionEvent e = unpack(record);
+    table.replay(e, sb);
+    switch (e.getKind()) {
+      // A new session counts as heard: it has a full TTL to send its first heartbeat.
+      case SESSION_ADDED -> heartbeats.heard(e.getSession().getServerId(), env.clockMs());
+      case SESSION_EXPIRED, SESSION_REMOVED, SESSION_FORGOTTEN -> heartbeats.forget(e.getSession().getServerId());
+      default -> { }
+    }
+  }
+
+  @Override
+  public QueryReply.Builder read(Query query) {
+    Any body = query.getDomain();
+    try {
+      if (body.is(ListSessions.class)) {
+        return list(body.unpack(ListSessions.class));
+      } else if (body.is(Heartbeat.class)) {
+        return heartbeat(body.unpack(Heartbeat.class));
+      }
+    } catch (InvalidProtocolBufferException e) {
+      return new Refusal(ErrorCode.INVALID_ARGUMENT, "session query " + body.getTypeUrl() + " is malformed").queryReply();
+    }
+    throw new IllegalStateException("session domain asked to read " + body.getTypeUrl());
+  }
+
+  private QueryReply.Builder list(ListSessions q) {
+    SessionList.Builder out = SessionList.newBuilder().setSettings(table.settings());
+    long now = env.clockMs();
+    for (Session s : table.all()) {
+      if ((q.getRole().isEmpty() || q.getRole().equals(s.getRole())) && (q.getIncludeEnded() || SessionTable.isLive(s))) {
+        long heard = heartbeats.lastHeard(s.getServerId());
+        out.addSessions(s).addLastHeardAgoMs(heard == Long.MIN_VALUE || !SessionTable.isLive(s) ? -1 : now - heard);
+      }
+    }
+    return QueryReply.newBuilder().setDomain(Any.pack(out.build()));
+  }
+
+  /** Leader only (see {@link #leaderOnly}): marks the sessions heard, names the ones that are not live at that epoch. */
+  private QueryReply.Builder heartbeat(Heartbeat h) {
+    long now = env.clockMs();
+    HeartbeatReply.Builder out = HeartbeatReply.newBuilder().setTtlMs(table.settings().getTtlMs());
+    for (SessionRef ref : h.getSessionsList()) {
+      if (control.checkLive(ref, "heartbeat").isPresent()) {
+        out.addStale(ref);
+      } else {
+        heartbeats.heard(ref.getServerId(), now);
+      }
+    }
+    return QueryReply.newBuilder().setDomain(Any.pack(out.build()));
+  }
+
+  @Override
+  public boolean leaderOnly(Query query) {
+    return query.getDomain().is(Heartbeat.class);
+  }
+
+  @Override
+  public Optional<FeedEvent> event(Record record) {
+    SessionEvent e = unpack(record);
+    return Optional.of(new FeedEvent(NAME, e.getKind().name(), e));
+  }
+
+  @Override
+  public List<Quota> quotas() {
+    return List.of((caller, command) -> command.getBodyCase() == Command.BodyCase.DOMAIN
+        && command.getDomain().is(RegisterSession.class) ? control.overQuota() : Optional.empty());
+  }
+
+  @Override
+  public List<LeaderDuty> duties() {
+    return List.of(new SessionReaper(table, heartbeats, !env.planted(PlantedBug.REAPER_SKIPS_GRACE)));
+  }
+
+  private static SessionEvent unpack(Record record) {
+    try {
+      return record.getDomain().unpack(SessionEvent.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt session record", e);
+    }
+  }
+
+}

@@ -1,0 +1,116 @@
+package io.raftcoord.statemachine.session;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.proto.session.Session;
+import io.raftcoord.proto.session.SessionEvent;
+import io.raftcoord.proto.session.SessionSettings;
+import io.raftcoord.proto.session.SessionState;
+import io.raftcoord.statemachine.store.Bytes;
+import io.raftcoord.statemachine.store.ColumnFamily;
+import io.raftcoord.statemachine.store.CoordStore;
+import io.raftcoord.statemachine.store.StoreBatch;
+import io.raftcoord.statemachine.store.StoreException;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The committed sessions (live and ended-but-retained) and settings, in memory and in the
+ * {@code sessions} column family. Changed only by {@link #replay}. Ordered by server ID, so
+ * every iteration is the same on every replica.
+ */
+public final class SessionTable {
+  public static final ColumnFamily CF = ColumnFamily.named("sessions");
+  private static final byte[] SETTINGS_KEY = Bytes.utf8("settings");
+  /** Below every printable key (such as the settings'), so a scan of sessions never meets another kind. */
+  private static final byte SESSION_PREFIX = 0x01;
+
+  private final TreeMap<Long, Session> sessions = new TreeMap<>();
+  private SessionSettings settings = SessionSettings.getDefaultInstance();
+  private int live;
+
+  public void load(CoordStore store) {
+    sessions.clear();
+    live = 0;
+    byte[] v = store.get(CF, SETTINGS_KEY);
+    try {
+      settings = v == null ? SessionSettings.getDefaultInstance() : SessionSettings.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt session settings", e);
+    }
+    store.scan(CF, new byte[] {SESSION_PREFIX}, (key, value) -> {
+      if (key.length == 0 || key[0] != SESSION_PREFIX) {
+        return false;
+      }
+      try {
+        put(Session.parseFrom(value));
+      } catch (InvalidProtocolBufferException e) {
+        throw new StoreException("corrupt session under " + Bytes.hex(key), e);
+      }
+      return true;
+    });
+  }
+
+  public void replay(SessionEvent e, StoreBatch sb) {
+    switch (e.getKind()) {
+      case SESSION_ADDED, SESSION_ACTIVATED, SESSION_STOPPING, SESSION_EXPIRED, SESSION_REMOVED -> {
+        put(e.getSession());
+        sb.put(CF, key(e.getSession().getServerId()), e.getSession().toByteArray());
+      }
+      case SESSION_FORGOTTEN -> {
+        Session old = sessions.remove(e.getSession().getServerId());
+        if (old != null && isLive(old)) {
+          live--;
+        }
+        sb.delete(CF, key(e.getSession().getServerId()));
+      }
+      case SESSION_SETTINGS_CHANGED -> {
+        settings = e.getSettings();
+        sb.put(CF, SETTINGS_KEY, settings.toByteArray());
+      }
+      case SESSION_EVENT_NONE, UNRECOGNIZED -> throw new IllegalStateException("session event without a kind");
+    }
+  }
+
+  private void put(Session s) {
+    Session old = sessions.put(s.getServerId(), s);
+    if (old != null && isLive(old)) {
+      live--;
+    }
+    if (isLive(s)) {
+      live++;
+    }
+  }
+
+  public static boolean isLive(Session s) {
+    return s.getState() == SessionState.ACTIVE || s.getState() == SessionState.STANDBY
+        || s.getState() == SessionState.STOPPING;
+  }
+
+  public Optional<Session> get(long serverId) {
+    return Optional.ofNullable(sessions.get(serverId));
+  }
+
+  /** Every session, by server ID (unmodifiable view: read under the entry lock). */
+  public Collection<Session> all() {
+    return Collections.unmodifiableCollection(sessions.values());
+  }
+
+  public int liveCount() {
+    return live;
+  }
+
+  /** The stored settings (0 fields mean the default). */
+  public SessionSettings storedSettings() {
+    return settings;
+  }
+
+  public SessionSettings settings() {
+    return SessionSettingsDefaults.effective(settings);
+  }
+
+  private static byte[] key(long serverId) {
+    return Bytes.concat(new byte[] {SESSION_PREFIX}, Bytes.ofLong(serverId));
+  }
+}
