@@ -63,6 +63,7 @@ public final class RaftTransport implements AutoCloseable {
    * replies are handed to a thread of our own.
    */
   private final ExecutorService callbacks = Executors.newSingleThreadExecutor(r -> daemon(r, "raftcoord-client-callbacks"));
+  private final LeaderOnlyCalls leaderOnly;
   private final ExecutorService blocking = Executors.newCachedThreadPool(r -> daemon(r, "raftcoord-client-targeted"));
 
   public RaftTransport(String peers, int clientCount, Duration deadline) {
@@ -88,6 +89,7 @@ public final class RaftTransport implements AutoCloseable {
     this.targeted = newClient(targetedProperties, RetryPolicies.noRetry());
     this.watcher = newClient(RetryPolicies.retryUpToMaximumCountWithFixedSleep(20,
         TimeDuration.valueOf(100, TimeUnit.MILLISECONDS)));
+    this.leaderOnly = new LeaderOnlyCalls(group, properties, blocking);
   }
 
   private static Thread daemon(Runnable r, String name) {
@@ -125,12 +127,11 @@ public final class RaftTransport implements AutoCloseable {
 
   /**
    * A query only the leader answers, outside the log and without ReadIndex (heartbeats): a
-   * follower answers "not leader" and the Ratis client retries at the leader.
+   * follower answers "not leader" and the call moves to the leader; a frozen leader is left
+   * after one short attempt ({@link LeaderOnlyCalls}).
    */
   public CompletableFuture<byte[]> leaderRead(byte[] query) {
-    int slot = Math.floorMod(next.getAndIncrement(), clients.length());
-    RaftClient c = clients.get(slot);
-    return withDeadline(slot, c, c.async().sendReadOnlyNonLinearizable(message(query)));
+    return withDeadline(-1, null, leaderOnly.send(message(query), deadline.toMillis()));
   }
 
   /**
@@ -239,6 +240,7 @@ public final class RaftTransport implements AutoCloseable {
     }
     targeted.close();
     watcher.close();
+    leaderOnly.close();
     callbacks.shutdown();
     blocking.shutdown();
   }
