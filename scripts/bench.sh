@@ -6,6 +6,8 @@
 #   scripts/bench.sh tso-alloc  [--batching on|off] [--count K]   allocate(K) per call, merging off
 #   scripts/bench.sh ids        [--count K]                       ids().allocate(K) per call
 #   scripts/bench.sh failover   [--kills 5] [--concurrency 8]     SIGKILL the leader through cluster.sh
+#   scripts/bench.sh sessions   [--phases heartbeat,register,expiry,kills] [--nodes 1000] [--heartbeat-ms 1000]
+#                               [--coalesce on|off] [--duration 60] [--concurrency 64] [--halt 10] [--kills 5]
 #   common: --peers HOST:PORT,... (default $RAFTCOORD_PEERS, else the local quorum)  --json  --help
 #
 # Per point: ops/s, timestamps or IDs/s, p50/p99/p999/max latency, Raft entries committed/s and
@@ -13,6 +15,39 @@
 # entry Ratis appends per commit-index advance, so it can reach 2x the batches/s). A fresh cluster is slow for 1-4 minutes (JIT on 2 cores),
 # so the first point is preceded by --warmup seconds (default 60) of load; figures taken without
 # it understate the system.
+#
+# sessions measures node sessions (service discovery) in four phases; --phases picks some, and they
+# always run in the order heartbeat, expiry, kills (one fleet of --nodes nodes for the three), register:
+#   heartbeat  an idle window of --duration s, then --nodes nodes register (starts spread over one
+#              interval), warm up (--warmup, default 10 s) and heartbeat through a second window of
+#              --duration s. Per window: Raft entries committed (the leader's commitIndex delta from its
+#              admin /status; heartbeats are no log entries, so ~0), CPU time (utime+stime from
+#              /proc/<pid>/stat, the replica's pid found by its --admin-port) of the leader, of the
+#              followers together and of this JVM, in % of one core; the "net" row is nodes - idle. Also the
+#              session-reaper's counters from the leader's /metrics, and the longest time any node went
+#              without an acknowledged heartbeat. CPU is n/a for replicas on another host.
+#   expiry     --halt K nodes stop heartbeating without a word (NodeAgent.halt, as if crashed); per node the
+#              leader's stamp of its SESSION_EXPIRED entry (change feed) minus the halt time (this host's
+#              clock, shared with local replicas), and minus its last acknowledged heartbeat; max and median
+#              against the target TTL + 1 s.
+#   kills      with the nodes heartbeating, --kills leader SIGKILLs as in failover (kill, wait for a new
+#              leader, watch max(--observe, TTL + 2 s), restart, wait for catch-up, --between s): SESSION_EXPIRED
+#              events of nodes never halted (target 0), lost() callbacks, longest heartbeat silence.
+#   register   per --concurrency C, C callers registering new sessions in a closed loop (settle + --duration s):
+#              ops/s, p50/p99/p999/max, entries/s. The sessions never heartbeat and expire one TTL later, so a
+#              window longer than the TTL also carries the reaper's expiries. max_sessions is raised to
+#              1,000,000 for the phase (no QUOTA_EXCEEDED) and put back once the log is quiet again.
+# --coalesce on (default): the nodes are NodeAgents sharing the bench's one client, so their heartbeats
+# travel together, one leader query per round carrying many sessions, as agents embedded in one process
+# would. off: every node has a heartbeat pipeline of its own over one shared Raft transport and never has
+# two heartbeats outstanding, so each heartbeat is one leader query carrying one session: the leader
+# sees what N separate node processes would send (only the TCP connections are shared). Those nodes
+# follow NodeAgent's loop (one heartbeat in flight, re-register when told stale) in the bench's own code,
+# since a NodeAgent always heartbeats through its client's shared pipeline; a CoordClient per node (four
+# Ratis clients with their channels and threads each) would make the bench JVM, not the quorum, the
+# bottleneck at 1000 nodes on this machine. Simulated nodes get the worker roles in
+# turn and the label bench=run-<id>; they are deregistered at the end. The kills phase needs a quorum
+# that cluster.sh started; the others run against any quorum (CPU only for local replicas).
 #
 # failover drives scripts/cluster.sh (leader / kill N / restart N) with the same RAFTCOORD_PEERS
 # and RAFTCOORD_DATA, so run it against a quorum that cluster.sh started. The bench JVM shares the

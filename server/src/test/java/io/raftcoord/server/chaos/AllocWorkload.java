@@ -8,6 +8,7 @@ import io.raftcoord.server.fault.History.Kind;
 import io.raftcoord.server.fault.History.Op;
 import io.raftcoord.server.fault.History.Outcome;
 import io.raftcoord.server.fault.HistoryChecker;
+import io.raftcoord.server.fault.UnsafeTso;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * {@link HistoryChecker} (the same loop as the fault suite's {@code Workload}, which is
  * package-private there). {@code tso}: 2/3 {@code tso().next()} (merged by the client), 1/3
  * {@code tso().allocate(1..32)}; with the planted bug {@code tso-local}, 99 % of the calls are
- * {@code admin().unsafeLocalTimestamp()} instead. {@code ids}: {@code ids().allocate(1..1000)}.
+ * timestamps from the leader's memory ({@code /test/unsafe-tso}, {@link UnsafeTso}) instead. {@code ids}: {@code ids().allocate(1..1000)}.
  * After healing it also checks that nothing acknowledged is missing on any replica (the oracle's
  * last timestamp / the next ID are above everything a client got).
  */
@@ -39,7 +40,7 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
   private final AtomicInteger errorsLogged = new AtomicInteger();
   private History history;
   private CoordClient client;
-  private boolean unsafeLocal;
+  private UnsafeTso unsafe;
   private volatile boolean running;
 
   AllocWorkload(Kind kind, int threads) {
@@ -60,7 +61,10 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
   public void start(ChaosEnv env) {
     history = new History(env.originNanos());
     client = env.newClient(DEADLINE);
-    unsafeLocal = kind == Kind.TSO && env.plantedBugs().contains("tso-local");
+    if (kind == Kind.TSO && env.plantedBugs().contains("tso-local")) {
+      ChaosCluster cluster = env.cluster();
+      unsafe = new UnsafeTso(cluster::adminUri, cluster::leader);
+    }
     running = true;
     for (int t = 0; t < threads; t++) {
       String thread = name().charAt(0) + String.valueOf(t + 1);
@@ -71,7 +75,7 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
       th.start();
     }
     LOG.info("{} workload: {} threads on one client{}", name(), threads,
-        unsafeLocal ? ", single timestamps from admin().unsafeLocalTimestamp() (planted bug tso-local)" : "");
+        unsafe != null ? ", single timestamps from the leader's /test/unsafe-tso (planted bug tso-local)" : "");
   }
 
   private void loop(String thread, Random rnd) {
@@ -81,9 +85,9 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
       if (kind == Kind.IDS) {
         call = "ids.allocate";
         requested = 1 + rnd.nextInt(1000);
-      } else if (unsafeLocal) {
+      } else if (unsafe != null) {
         boolean local = rnd.nextInt(100) < 99;
-        call = local ? "admin.unsafeLocalTimestamp" : "tso.allocate";
+        call = local ? AllocCall.UNSAFE_LOCAL : "tso.allocate";
         requested = local ? 1 : 1 + rnd.nextInt(32);
       } else {
         boolean single = rnd.nextInt(3) < 2;
@@ -92,7 +96,7 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
       }
       long invoke = System.nanoTime();
       try {
-        AllocCall.Allocated got = AllocCall.perform(client, call, requested);
+        AllocCall.Allocated got = AllocCall.perform(client, unsafe, call, requested);
         history.ok(thread, kind, call, requested, invoke, System.nanoTime(), got.first(), got.count());
       } catch (RuntimeException | Error e) {
         Op op = history.failed(thread, kind, call, requested, invoke, System.nanoTime(), e);
@@ -197,7 +201,7 @@ final class AllocWorkload implements ChaosWorkload, ChaosRun.Summarized {
   private List<String> nothingLost(ChaosEnv env) {
     List<String> out = new ArrayList<>();
     List<Op> ok = history.ops().stream().filter(Op::ok).toList();
-    if (ok.isEmpty() || unsafeLocal) {
+    if (ok.isEmpty() || unsafe != null) {
       return out; // unsafe local timestamps never reach the store: nothing to compare
     }
     long max = ok.stream().mapToLong(Op::last).max().orElse(0);

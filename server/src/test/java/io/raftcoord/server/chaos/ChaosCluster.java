@@ -35,6 +35,11 @@ public interface ChaosCluster {
 
   // ---- added for the fault plug-ins; defaults so that test doubles need not implement them ----
 
+  /** The replica's admin HTTP endpoint ({@code http://host:port}), where this cluster has one. */
+  default java.net.URI adminUri(int replica) {
+    throw new UnsupportedOperationException("this cluster has no admin endpoints");
+  }
+
   /** Whether the replica is frozen by {@link #sigstop} (and not continued since). */
   default boolean isStopped(int replica) {
     return false;

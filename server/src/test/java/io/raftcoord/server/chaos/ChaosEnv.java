@@ -50,8 +50,8 @@ public interface ChaosEnv {
 
   /**
    * The planted bugs of this run ({@code --planted-bug}), e.g. "tso-local"; empty normally.
-   * Replica bugs are on the replicas' command line; the client bug "stale-read" is set on every
-   * client {@link #newClient} makes.
+   * Replica bugs are on the replicas' command line; the client bug "stale-read" is done by the
+   * workload it concerns (kv), since the client library has no test switches.
    */
   default Set<String> plantedBugs() {
     return Set.of();
@@ -60,5 +60,14 @@ public interface ChaosEnv {
   /** The run's seed ({@code --seed}), for reproducible choices. */
   default long seed() {
     return 0;
+  }
+
+  /**
+   * The fault timeline so far, in order: each fault's {@code begin} and {@code end}, and
+   * {@code heal}/{@code whole} each time the cluster was whole again (a checker that must know
+   * when the quorum was disturbed reads it).
+   */
+  default List<Timeline.Event> faultEvents() {
+    return List.of();
   }
 }

@@ -119,6 +119,12 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
     return adminPorts[i - 1];
   }
 
+  @Override
+  public URI adminUri(int i) {
+    check(i);
+    return URI.create("http://" + hosts[i - 1] + ":" + adminPorts[i - 1]);
+  }
+
   String host(int i) {
     return hosts[i - 1];
   }

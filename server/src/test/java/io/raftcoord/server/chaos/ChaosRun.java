@@ -36,9 +36,10 @@ import org.slf4j.LoggerFactory;
 /**
  * One nemesis run: three replica processes (each in its own network namespace when partitions
  * are asked for and possible), the workloads, and a nemesis injecting random available faults
- * with quiet gaps until the time is up; then it heals everything, lets the load run a little on
- * the whole cluster, stops the workloads, waits until the replicas' store digests agree, runs
- * every checker and writes the report folder:
+ * with quiet gaps until the time is up (or, when a violation is expected, until a workload has
+ * seen one); then it heals everything, lets the load run a little on the whole cluster, stops
+ * the workloads, waits until the replicas' store digests agree, runs every checker and writes
+ * the report folder:
  * <pre>
  *   verdict.txt, verdict.json   the outcome, fault counts, failover gaps, each checker's result
  *   history.jsonl               every operation of every workload, by invoke time
@@ -54,10 +55,10 @@ final class ChaosRun {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
 
   static final List<String> ALL_FAULTS = List.of("kill", "pause", "partition", "clock", "disk", "snapshot");
-  static final List<String> ALL_WORKLOADS = List.of("tso", "ids", "ddl", "kv");
+  static final List<String> ALL_WORKLOADS = List.of("tso", "ids", "ddl", "kv", "sessions");
   static final String KV_CLASS = "io.raftcoord.server.chaos.KvWorkload";
   /** Planted bugs of the replicas (server flag); the rest are the client's. */
-  static final Set<String> SERVER_BUGS = Set.of("tso-local", "ids-memory-only");
+  static final Set<String> SERVER_BUGS = Set.of("tso-local", "ids-memory-only", "reaper-skips-grace");
   static final Set<String> CLIENT_BUGS = Set.of(RunEnv.CLIENT_BUG);
 
   /** How long healing may take before it is a liveness finding. */
@@ -271,8 +272,9 @@ final class ChaosRun {
       FaultSchedule schedule = new FaultSchedule(List.copyOf(available.keySet()), random, options.quietMinMs(),
           options.quietMaxMs());
       boolean healthy = true;
+      boolean caught = false;
       int injected = 0;
-      while (healthy && !schedule.isEmpty()) {
+      while (healthy && !caught && !schedule.isEmpty()) {
         long quiet = schedule.quietMs();
         boolean firstRound = options.completeFirstRound() && injected < available.size();
         if (!firstRound && System.nanoTime() + (quiet + 4000) * 1_000_000L > endNanos) {
@@ -296,9 +298,11 @@ final class ChaosRun {
           LOG.warn("fault {} failed", name, ex);
         }
         healthy = heal(env, "after " + name, HEAL_TIMEOUT);
+        caught = violationCaught(workloads, env);
       }
-      if (healthy) {
-        Steps.sleep(Math.max(0, (endNanos - System.nanoTime()) / 1_000_000));
+      while (healthy && !caught && System.nanoTime() < endNanos) {
+        Steps.sleep(Math.min(500, Math.max(1, (endNanos - System.nanoTime()) / 1_000_000)));
+        caught = violationCaught(workloads, env);
       }
       env.event("run", "nemesis-end", m("faults", counts));
 
@@ -406,11 +410,33 @@ final class ChaosRun {
     }
   }
 
+  /**
+   * With --expect-violation, whether some workload already shows one: the run then stops its
+   * nemesis early and goes on to heal, check and report as usual.
+   */
+  private boolean violationCaught(List<ChaosWorkload> workloads, RunEnv env) {
+    if (!options.expectViolation()) {
+      return false;
+    }
+    for (ChaosWorkload w : workloads) {
+      try {
+        if (w.violationSeen(env)) {
+          env.event("run", "violation-seen", m("workload", w.name()));
+          return true;
+        }
+      } catch (RuntimeException e) {
+        LOG.warn("{}: looking for a violation so far failed: {}", w.name(), e.toString());
+      }
+    }
+    return false;
+  }
+
   private ChaosWorkload newWorkload(String name) throws Exception {
     return switch (name) {
       case "tso" -> new AllocWorkload(Kind.TSO, 4);
       case "ids" -> new AllocWorkload(Kind.IDS, 2);
       case "ddl" -> new DdlChaosWorkload(3);
+      case "sessions" -> new SessionsWorkload();
       case "kv" -> {
         if (!kvAvailable()) {
           throw new IllegalArgumentException("the kv workload (" + KV_CLASS + ") is not in this build");
@@ -477,6 +503,8 @@ final class ChaosRun {
       for (int i = 1; i <= 3; i++) {
         c.awaitCaughtUp(i, Duration.ofNanos(Math.max(1_000_000_000L, deadline - System.nanoTime())));
       }
+      // Checkers that must know when the quorum was whole again (the sessions' expiry deadlines) read this.
+      env.event("heal", "whole", m("why", why, "ms", Steps.ms(t0)));
       return true;
     } catch (Throwable e) {
       String msg = "the cluster was not whole again " + Steps.ms(t0) + " ms into healing " + why + ": " + firstLine(e);

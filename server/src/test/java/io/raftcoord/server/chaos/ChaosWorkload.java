@@ -23,4 +23,12 @@ public interface ChaosWorkload {
 
   /** Checks the history against the healed cluster; may read from it. */
   List<Verdict> check(ChaosEnv env) throws Exception;
+
+  /**
+   * Whether the history so far already shows a violation that nothing recorded later can undo,
+   * so that a run expecting one (a planted bug) may stop early. Cheap; called while the load runs.
+   */
+  default boolean violationSeen(ChaosEnv env) {
+    return false;
+  }
 }

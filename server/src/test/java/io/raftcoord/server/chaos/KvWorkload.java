@@ -10,6 +10,7 @@ import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.KeyValue;
 import io.raftcoord.server.chaos.KvHistoryOp.Outcome;
 import io.raftcoord.server.chaos.KvHistoryOp.Type;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * before it is sent ({@link KvHistory}); a domain error is FAIL (the write did not happen), a
  * lost or late reply is UNKNOWN, never FAIL; the registers are absent when the history starts.
  * System properties {@code raftcoord.chaos.kv.{collections,threads,pauseMs,seed}} tune it; with
- * the client bug "stale-read" planted in the run's clients, the checker must fail.
+ * the client bug "stale-read" planted, reads aimed at one replica skip ReadIndex ({@link StaleReads})
+ * and the checker must fail.
  */
 public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
   private static final Logger LOG = LoggerFactory.getLogger(KvWorkload.class);
@@ -45,10 +47,12 @@ public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
   private final int pauseMs = Integer.getInteger("raftcoord.chaos.kv.pauseMs", 15);
   private final List<Thread> workers = new ArrayList<>();
   private final List<CoordClient> clients = new ArrayList<>();
+  private final List<StaleReads> staleReads = new ArrayList<>();
   private volatile boolean running;
   private KvHistory history = new KvHistory(System::nanoTime);
   private List<String> keys = List.of();
   private long seed;
+  private boolean staleBug;
   private volatile String checked = "not checked";
 
   @Override
@@ -73,11 +77,18 @@ public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
       }
     }
     history = new KvHistory(() -> System.nanoTime() - base);
+    staleBug = env.plantedBugs().contains(RunEnv.CLIENT_BUG);
     running = true;
     for (int t = 0; t < threads; t++) {
-      CoordClient client = env.newClient(DEADLINES[t % DEADLINES.length]);
+      Duration deadline = DEADLINES[t % DEADLINES.length];
+      CoordClient client = env.newClient(deadline);
       clients.add(client);
-      KvClientLoop loop = new KvClientLoop("c" + t, client, env.peerIds(), new Random(seed * 31 + t));
+      StaleReads stale = staleBug ? new StaleReads(env.peers(), deadline) : null;
+      if (stale != null) {
+        staleReads.add(stale);
+      }
+      KvClientLoop loop = new KvClientLoop("c" + t, client, replicaReaders(client, env.peerIds(), stale),
+          new Random(seed * 31 + t));
       Thread th = new Thread(loop::run, "kv-" + t);
       th.setDaemon(true);
       workers.add(th);
@@ -118,20 +129,38 @@ public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
     }
   }
 
+  /** How a loop reads a collection at one replica. */
+  @FunctionalInterface
+  private interface ReplicaReader {
+    CollectionDescription describeCollection(String db, String collection);
+  }
+
+  /**
+   * Reads aimed at each replica: linearizable (a follower uses ReadIndex), or with the planted bug
+   * {@code stale-read} ({@code stale} not null) from the replica's local state.
+   */
+  private static Map<String, ReplicaReader> replicaReaders(CoordClient client, List<String> peerIds,
+                                                           StaleReads stale) {
+    Map<String, ReplicaReader> out = new LinkedHashMap<>();
+    for (String p : peerIds) {
+      CatalogClient at = client.catalog().at(p);
+      out.put(p, stale == null ? at::describeCollection : (db, c) -> stale.describeCollection(p, db, c));
+    }
+    return out;
+  }
+
   /** One client thread: random writes and reads until stopped. */
   private final class KvClientLoop {
     private final String name;
     private final CatalogClient leader;
-    private final Map<String, CatalogClient> replicas = new LinkedHashMap<>();
+    private final Map<String, ReplicaReader> replicas;
     private final Random rnd;
     private int seq;
 
-    KvClientLoop(String name, CoordClient client, List<String> peerIds, Random rnd) {
+    KvClientLoop(String name, CoordClient client, Map<String, ReplicaReader> replicas, Random rnd) {
       this.name = name;
       this.leader = client.catalog();
-      for (String p : peerIds) {
-        replicas.put(p, client.catalog().at(p));
-      }
+      this.replicas = replicas;
       this.rnd = rnd;
     }
 
@@ -170,8 +199,8 @@ public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
     private void read(String key, String via) {
       int id = history.invoke(name, Type.READ, key, null, via);
       try {
-        CatalogClient c = via.equals("leader") ? leader : replicas.get(via);
-        CollectionDescription d = c.describeCollection(DB, collection(key));
+        CollectionDescription d = via.equals("leader") ? leader.describeCollection(DB, collection(key))
+            : replicas.get(via).describeCollection(DB, collection(key));
         history.complete(id, Outcome.OK, property(d, register(key)), "");
       } catch (CoordException e) {
         history.complete(id, e.outcomeUnknown() ? Outcome.UNKNOWN : Outcome.FAIL, null, brief(e));
@@ -198,8 +227,16 @@ public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
         LOG.debug("kv: closing a client: {}", e.toString());
       }
     }
+    for (StaleReads r : staleReads) {
+      try {
+        r.close();
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("kv: closing the stale reads: {}", e.toString());
+      }
+    }
     workers.clear();
     clients.clear();
+    staleReads.clear();
     LOG.info("kv workload stopped: {}", counts());
   }
 
@@ -229,8 +266,10 @@ public final class KvWorkload implements ChaosWorkload, ChaosRun.Summarized {
    */
   @Override
   public List<Verdict> check(ChaosEnv env) throws Exception {
-    try (CoordClient c = env.newClient(Duration.ofSeconds(30))) {
-      KvClientLoop last = new KvClientLoop("final", c, env.peerIds(), new Random(seed));
+    Duration deadline = Duration.ofSeconds(30);
+    try (CoordClient c = env.newClient(deadline);
+         StaleReads stale = staleBug ? new StaleReads(env.peers(), deadline) : null) {
+      KvClientLoop last = new KvClientLoop("final", c, replicaReaders(c, env.peerIds(), stale), new Random(seed));
       for (String key : keys) {
         last.read(key, "leader");
         for (String p : env.peerIds()) {

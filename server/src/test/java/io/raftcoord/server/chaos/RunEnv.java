@@ -12,6 +12,7 @@ import java.util.Set;
 final class RunEnv implements ChaosEnv {
   /** The upper bound of the replicas' election timeout ({@code RatisTuning}: 150-300 ms). */
   static final Duration ELECTION_TIMEOUT = Duration.ofMillis(300);
+  /** The planted bug of the clients, done by the kv workload itself ({@link StaleReads}). */
   static final String CLIENT_BUG = "stale-read";
 
   private final long originNanos;
@@ -45,11 +46,7 @@ final class RunEnv implements ChaosEnv {
 
   @Override
   public CoordClient newClient(Duration deadline) {
-    CoordClient.Builder b = CoordClient.builder().peers(peers()).deadline(deadline);
-    if (plantedBugs.contains(CLIENT_BUG)) {
-      b.plantedBug(CLIENT_BUG);
-    }
-    return b.build();
+    return CoordClient.builder().peers(peers()).deadline(deadline).build();
   }
 
   @Override
@@ -107,5 +104,10 @@ final class RunEnv implements ChaosEnv {
 
   Timeline timeline() {
     return timeline;
+  }
+
+  @Override
+  public List<Timeline.Event> faultEvents() {
+    return timeline.events();
   }
 }

@@ -37,7 +37,7 @@ public final class History {
    * {@code first..first+count-1} or IDs {@code [first, first+count)}; otherwise {@code first} is
    * -1 and {@code count} 0.
    *
-   * @param call what was called ("tso.next", "tso.allocate", "ids.allocate", "admin.unsafeLocalTimestamp")
+   * @param call what was called ("tso.next", "tso.allocate", "ids.allocate", {@link AllocCall#UNSAFE_LOCAL})
    * @param requested how many timestamps/IDs were asked for
    */
   public record Op(long id, String thread, Kind kind, String call, int requested, long invokeNanos,

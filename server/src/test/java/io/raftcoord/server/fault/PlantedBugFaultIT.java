@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Proves the checker has teeth: replicas run with the planted bug {@code tso-local}, and single
- * timestamps come from {@code admin().unsafeLocalTimestamp()} (answered from the leader's memory,
- * never logged). After a leader is killed the new leader hands out timestamps the old one already
+ * timestamps come from the leader's test endpoint {@code /test/unsafe-tso} ({@link UnsafeTso}:
+ * answered from its memory, never logged). After a leader is killed the new leader hands out timestamps the old one already
  * gave, so the history checker must report a violation. The test fails if it reports none.
  *
  * <p>Mostly local timestamps (90 %) and few logged ranges (1 %): a logged {@code tso().allocate}
@@ -44,7 +44,8 @@ class PlantedBugFaultIT {
     HistoryChecker.Verdict v;
     try (ReplicaProcesses cluster = new ReplicaProcesses(dir, FaultSupport.replicaArgs("--planted-bug", "tso-local"));
          CoordClient client = client(cluster.peers());
-         Workload load = new Workload(client, 8, history, TimestampSource.UNSAFE_LOCAL, new Mix(90, 1), 3)) {
+         Workload load = new Workload(client, 8, history, TimestampSource.UNSAFE_LOCAL, new Mix(90, 1), 3,
+             new UnsafeTso(cluster::adminUri, cluster::leader))) {
       cluster.startAll();
       history.event("started n1..n3 with --planted-bug tso-local");
       cluster.awaitLeader(Duration.ofSeconds(90));
@@ -72,8 +73,8 @@ class PlantedBugFaultIT {
     }
     assertFalse(v.valid(), "the checker found nothing wrong with timestamps served from a replica's memory: "
         + v.summary());
-    assertTrue(v.violations().stream().anyMatch(x -> x.op().call().equals("admin.unsafeLocalTimestamp")
-            || x.other() != null && x.other().call().equals("admin.unsafeLocalTimestamp")),
+    assertTrue(v.violations().stream().anyMatch(x -> x.op().call().equals(AllocCall.UNSAFE_LOCAL)
+            || x.other() != null && x.other().call().equals(AllocCall.UNSAFE_LOCAL)),
         "the violations should involve the unsafe local timestamps: " + v.summary());
     assertTrue(v.ok() > 300, v.summary());
     LOG.info("checkerCatchesTimestampsServedFromMemory took {} s", (System.nanoTime() - t0) / 1_000_000_000);

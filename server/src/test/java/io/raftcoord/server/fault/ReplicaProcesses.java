@@ -80,6 +80,12 @@ public final class ReplicaProcesses implements AutoCloseable {
     return "n" + i;
   }
 
+  /** Replica {@code i}'s admin HTTP endpoint ({@code /status}, {@code /metrics}, test endpoints). */
+  public URI adminUri(int i) {
+    check(i);
+    return URI.create("http://127.0.0.1:" + adminPorts[i - 1]);
+  }
+
   public Path dataDir(int i) {
     return root.resolve("n" + i);
   }

@@ -25,7 +25,7 @@ final class Workload implements AutoCloseable {
   enum TimestampSource {
     /** {@code tso().next()}: logged, correct. */
     TSO_NEXT,
-    /** {@code admin().unsafeLocalTimestamp()}: the planted bug, answered from the leader's memory. */
+    /** The leader's {@code /test/unsafe-tso} ({@link UnsafeTso}): the planted bug, answered from its memory. */
     UNSAFE_LOCAL
   }
 
@@ -47,6 +47,7 @@ final class Workload implements AutoCloseable {
   private final TimestampSource source;
   private final Mix mix;
   private final long seed;
+  private final UnsafeTso unsafe;
   private final List<Thread> workers = new ArrayList<>();
   private final LongAdder ok = new LongAdder();
   private final AtomicReference<Mark> mark = new AtomicReference<>(new Mark(Long.MIN_VALUE, new LongAdder()));
@@ -54,12 +55,22 @@ final class Workload implements AutoCloseable {
   private volatile boolean running;
 
   Workload(CoordClient client, int threads, History history, TimestampSource source, Mix mix, long seed) {
+    this(client, threads, history, source, mix, seed, null);
+  }
+
+  /** @param unsafe where {@link TimestampSource#UNSAFE_LOCAL} timestamps come from (null for TSO_NEXT) */
+  Workload(CoordClient client, int threads, History history, TimestampSource source, Mix mix, long seed,
+           UnsafeTso unsafe) {
+    if (source == TimestampSource.UNSAFE_LOCAL && unsafe == null) {
+      throw new IllegalArgumentException("UNSAFE_LOCAL timestamps need the leader's /test/unsafe-tso endpoint");
+    }
     this.client = client;
     this.threads = threads;
     this.history = history;
     this.source = source;
     this.mix = mix;
     this.seed = seed;
+    this.unsafe = unsafe;
   }
 
   void start() {
@@ -83,7 +94,7 @@ final class Workload implements AutoCloseable {
       int requested;
       if (r < mix.singlePct()) {
         kind = Kind.TSO;
-        call = source == TimestampSource.TSO_NEXT ? "tso.next" : "admin.unsafeLocalTimestamp";
+        call = source == TimestampSource.TSO_NEXT ? "tso.next" : AllocCall.UNSAFE_LOCAL;
         requested = 1;
       } else if (r < mix.singlePct() + mix.rangePct()) {
         kind = Kind.TSO;
@@ -96,7 +107,7 @@ final class Workload implements AutoCloseable {
       }
       long invoke = System.nanoTime();
       try {
-        AllocCall.Allocated got = AllocCall.perform(client, call, requested);
+        AllocCall.Allocated got = AllocCall.perform(client, unsafe, call, requested);
         long ret = System.nanoTime();
         history.ok(name, kind, call, requested, invoke, ret, got.first(), got.count());
         ok.increment();

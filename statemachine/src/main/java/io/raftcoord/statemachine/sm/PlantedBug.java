@@ -5,7 +5,7 @@ package io.raftcoord.statemachine.sm;
  * each one is switched on per replica by a server flag.
  */
 public enum PlantedBug {
-  /** Answer {@code unsafe_local_tso} queries from the replica's memory without the log. */
+  /** Hand out timestamps from the replica's memory without the log, on its admin endpoint ({@code /test/unsafe-tso}). */
   TSO_LOCAL,
   /**
    * An acknowledged write not made durable: the ID allocator's advances stay in memory and are

@@ -32,23 +32,43 @@ final class AdminProbe {
 
   /** Status of replica {@code i} (1-based), or empty if it does not answer within ~0.5 s. */
   Optional<ReplicaStatus> status(int i) {
+    Optional<String> body = get(i, "/status");
+    if (body.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      ReplicaStatus.Builder b = ReplicaStatus.newBuilder();
+      JsonFormat.parser().ignoringUnknownFields().merge(body.get(), b);
+      return b.getError().isEmpty() ? Optional.of(b.build()) : Optional.empty();
+    } catch (Exception e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The body of {@code path} on replica {@code i}'s admin endpoint, or empty unless it answers 200 within ~0.5 s. */
+  Optional<String> get(int i, String path) {
     ClusterLayout.Peer p = peers.get(i - 1);
     try {
-      HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + p.host() + ":" + (p.port() + adminPortOffset) + "/status"))
+      HttpRequest req = HttpRequest.newBuilder(URI.create("http://" + p.host() + ":" + adminPort(i) + path))
           .timeout(Duration.ofMillis(500)).GET().build();
       HttpResponse<String> resp = http.send(req, HttpResponse.BodyHandlers.ofString());
-      if (resp.statusCode() != 200) {
-        return Optional.empty();
-      }
-      ReplicaStatus.Builder b = ReplicaStatus.newBuilder();
-      JsonFormat.parser().ignoringUnknownFields().merge(resp.body(), b);
-      return b.getError().isEmpty() ? Optional.of(b.build()) : Optional.empty();
+      return resp.statusCode() == 200 ? Optional.of(resp.body()) : Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Optional.empty();
     } catch (Exception e) {
       return Optional.empty();
     }
+  }
+
+  /** Replica {@code i}'s admin HTTP port. */
+  int adminPort(int i) {
+    return peers.get(i - 1).port() + adminPortOffset;
+  }
+
+  /** Replica {@code i}'s host as given in the peers. */
+  String host(int i) {
+    return peers.get(i - 1).host();
   }
 
   /** The replica (1-based) that reports itself LEADER, skipping {@code except}; 0 if none. */

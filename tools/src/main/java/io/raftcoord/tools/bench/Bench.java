@@ -44,6 +44,18 @@ import picocli.CommandLine.Parameters;
         "             --kills times through --cluster-script; prints each write gap (longest interval",
         "             without a successful call around the kill) and each restarted replica's catch-up",
         "             time (from the restart until its appliedIndex reaches the leader's commitIndex).",
+        "  sessions   node sessions (service discovery) in phases (--phases, default all), always run in the order",
+        "             heartbeat, expiry, kills (one fleet of nodes for the three), then register:",
+        "             heartbeat: --nodes simulated nodes heartbeating every --heartbeat-ms; an idle window, then",
+        "               one of --duration s (default 60) with the nodes: Raft entries committed (the leader's",
+        "               commitIndex delta; heartbeats are no entries) and CPU of the leader, the followers",
+        "               and this JVM (/proc, local replicas only), raw, idle and net, in %% of one core",
+        "             expiry: --halt of the nodes stop heartbeating; halt -> leader stamp of SESSION_EXPIRED",
+        "             kills: --kills leader SIGKILLs through --cluster-script with the nodes heartbeating;",
+        "               SESSION_EXPIRED events of nodes never halted (target 0), lost() callbacks",
+        "             register: closed loop of registrations at each --concurrency (default 64)",
+        "             --coalesce on: the nodes are NodeAgents on one client (heartbeats share queries);",
+        "             off: every node's heartbeat is a query of its own (see scripts/bench.sh)",
         "",
         "Warm-up: a fresh cluster (and this JVM) is slow for its first 1-4 minutes while the JIT",
         "compiles on 2 cores, so the first point is preceded by --warmup seconds (default 60) of the",
@@ -52,20 +64,21 @@ import picocli.CommandLine.Parameters;
     footer = {"", "Exit codes: 0 ok, 1 the run failed, 2 usage error."})
 public final class Bench implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WORKLOAD",
-      description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover")
+      description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover | sessions")
   String workload;
 
   @Option(names = "--concurrency", paramLabel = "C[,C...]",
-      description = "Concurrent callers per point (default 1,16,64; failover: 8).")
+      description = "Concurrent callers per point (default 1,16,64; failover: 8; sessions register: 64).")
   String concurrency;
 
-  @Option(names = "--duration", paramLabel = "SECONDS", defaultValue = "20",
-      description = "Measured seconds per point (default ${DEFAULT-VALUE}).")
-  double durationSeconds;
+  @Option(names = "--duration", paramLabel = "SECONDS",
+      description = "Measured seconds per point (default 20; sessions: 60, per window and per register point).")
+  Double durationSeconds;
 
-  @Option(names = "--warmup", paramLabel = "SECONDS", defaultValue = "60",
-      description = "Warm-up before the first point (default ${DEFAULT-VALUE}; see above).")
-  double warmupSeconds;
+  @Option(names = "--warmup", paramLabel = "SECONDS",
+      description = "Warm-up before the first point (default 60, see above; sessions: 10, with the nodes"
+          + " heartbeating (at least 2 heartbeats) and before the first register point).")
+  Double warmupSeconds;
 
   @Option(names = "--settle", paramLabel = "SECONDS", defaultValue = "2",
       description = "Discarded start of every point (default ${DEFAULT-VALUE}).")
@@ -75,7 +88,8 @@ public final class Bench implements Callable<Integer> {
       description = "Every replica's Raft address (default: $RAFTCOORD_PEERS, else " + ClusterLayout.DEFAULT_PEERS + ").")
   String peers;
 
-  @Option(names = "--json", description = "One JSON object per line per point (failover: per kill, then a summary).")
+  @Option(names = "--json", description = "One JSON object per line per point (failover: per kill, then a summary;"
+      + " sessions: per phase, kills per kill and a summary, register per point).")
   boolean json;
 
   @Option(names = "--batching", paramLabel = "on|off", defaultValue = "on",
@@ -113,27 +127,51 @@ public final class Bench implements Callable<Integer> {
       description = "describe: collections prepared and described (default ${DEFAULT-VALUE}).")
   int collections;
 
-  @Option(names = "--kills", paramLabel = "N", defaultValue = "5", description = "failover: leader kills (default ${DEFAULT-VALUE}).")
+  @Option(names = "--kills", paramLabel = "N", defaultValue = "5",
+      description = "failover, sessions: leader kills (default ${DEFAULT-VALUE}).")
   int kills;
 
+  @Option(names = "--phases", paramLabel = "P[,P...]", defaultValue = "heartbeat,register,expiry,kills",
+      description = "sessions: the phases to run, of heartbeat,register,expiry,kills (default all; they always run"
+          + " in the order heartbeat, expiry, kills, register).")
+  String phases;
+
+  @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000",
+      description = "sessions: simulated nodes (default ${DEFAULT-VALUE}).")
+  int nodes;
+
+  @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "1000",
+      description = "sessions: heartbeat interval of every node (default ${DEFAULT-VALUE}).")
+  long heartbeatMs;
+
+  @Option(names = "--coalesce", paramLabel = "on|off", defaultValue = "on",
+      description = "sessions: on, the nodes are NodeAgents on one client and share heartbeat queries; off, each"
+          + " node's heartbeat is a query of its own (default ${DEFAULT-VALUE}).")
+  String coalesce;
+
+  @Option(names = "--halt", paramLabel = "K", defaultValue = "10",
+      description = "sessions expiry: nodes halted (default ${DEFAULT-VALUE}).")
+  int halt;
+
   @Option(names = "--cluster-script", paramLabel = "PATH",
-      description = "failover: the cluster script (default: $RAFTCOORD_CLUSTER_SCRIPT, else scripts/cluster.sh).")
+      description = "failover, sessions kills: the cluster script (default: $RAFTCOORD_CLUSTER_SCRIPT, else scripts/cluster.sh).")
   Path clusterScript;
 
   @Option(names = "--admin-port-offset", paramLabel = "N", defaultValue = "10",
-      description = "failover: admin HTTP port = Raft port + N (default ${DEFAULT-VALUE}).")
+      description = "failover, sessions: admin HTTP port = Raft port + N (default ${DEFAULT-VALUE}).")
   int adminPortOffset;
 
   @Option(names = "--between", paramLabel = "SECONDS", defaultValue = "5",
-      description = "failover: steady load after a replica caught up, before the next kill (default ${DEFAULT-VALUE}).")
+      description = "failover, sessions: steady load after a replica caught up, before the next kill (default ${DEFAULT-VALUE}).")
   double betweenSeconds;
 
   @Option(names = "--observe", paramLabel = "SECONDS", defaultValue = "2",
-      description = "failover: load observed after writes resumed, before the restart (default ${DEFAULT-VALUE}).")
+      description = "failover: load observed after writes resumed, before the restart (default ${DEFAULT-VALUE});"
+          + " sessions: at least TTL + 2 s after the new leader is seen.")
   double observeSeconds;
 
   @Option(names = "--catchup-timeout", paramLabel = "SECONDS", defaultValue = "120",
-      description = "failover: give up waiting for a restarted replica after (default ${DEFAULT-VALUE}).")
+      description = "failover, sessions: give up waiting for a restarted replica after (default ${DEFAULT-VALUE}).")
   double catchupTimeoutSeconds;
 
   @Option(names = "--timeline", paramLabel = "FILE",
@@ -190,6 +228,13 @@ public final class Bench implements Callable<Integer> {
         yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, false,
             workload.equals("ddl") ? "creates" : "reads");
       }
+      case "sessions" -> {
+        if (mergeFlag != null) {
+          throw new CliSupport.UsageException("sessions does not call tso().next(); --merge has no effect on it");
+        }
+        SessionsPlan.of(this, cs); // validates the sessions flags
+        yield new Plan(workload, cs == null ? List.of(64) : cs, batchingOn, false, "regs");
+      }
       case "failover" -> {
         List<Integer> c = cs == null ? List.of(8) : cs;
         if (c.size() != 1) {
@@ -201,8 +246,13 @@ public final class Bench implements Callable<Integer> {
         yield new Plan(workload, c, batchingOn, mergeFlag == null || mergeFlag, "ts");
       }
       default -> throw new CliSupport.UsageException(
-          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached or failover");
+          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached, failover"
+              + " or sessions");
     };
+  }
+
+  private List<Integer> concurrencyList() {
+    return concurrency == null ? null : Stats.parseConcurrency(concurrency);
   }
 
   String peers() {
@@ -212,15 +262,16 @@ public final class Bench implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Plan plan = plan();
-    long durationMs = Stats.seconds("--duration", durationSeconds, false);
-    long warmupMs = Stats.seconds("--warmup", warmupSeconds, true);
+    long durationMs = Stats.seconds("--duration", durationSeconds == null ? 20 : durationSeconds, false);
+    long warmupMs = Stats.seconds("--warmup", warmupSeconds == null ? 60 : warmupSeconds, true);
     long settleMs = Stats.seconds("--settle", settleSeconds, true);
     long deadlineMs = Stats.seconds("--deadline", deadlineSeconds, false);
     String peerString = peers();
     ClusterLayout.parsePeers(peerString);
-    if (plan.workload().equals("failover")) {
-      Path script = clusterScript != null ? clusterScript
-          : Path.of(System.getenv().getOrDefault("RAFTCOORD_CLUSTER_SCRIPT", "scripts/cluster.sh"));
+    SessionsPlan sessionsPlan = plan.workload().equals("sessions") ? SessionsPlan.of(this, concurrencyList()) : null;
+    if (plan.workload().equals("failover")
+        || (sessionsPlan != null && sessionsPlan.has(SessionsPlan.Phase.KILLS))) {
+      Path script = ClusterControl.script(clusterScript);
       if (!Files.isExecutable(script)) {
         throw new CliSupport.UsageException("--cluster-script: " + script + " is not an executable file");
       }
@@ -233,7 +284,9 @@ public final class Bench implements Callable<Integer> {
         .deadline(Duration.ofMillis(deadlineMs)).build();
     int rc;
     try {
-      if (plan.workload().equals("failover")) {
+      if (sessionsPlan != null) {
+        rc = new SessionsBench(this, client, sessionsPlan, peerString, deadlineMs).run();
+      } else if (plan.workload().equals("failover")) {
         rc = new Failover(this, client, plan.concurrency().get(0), plan.merge(), peerString).run(warmupMs);
       } else {
         runPoints(client, plan, warmupMs, settleMs, durationMs, deadlineMs);
@@ -282,7 +335,7 @@ public final class Bench implements Callable<Integer> {
     };
   }
 
-  private static final String ROW = "%5s %10s %10s %8s %8s %8s %8s %10s %10s %8s  %s";
+  static final String ROW = "%5s %10s %10s %8s %8s %8s %8s %10s %10s %8s  %s";
 
   private void runPoints(CoordClient client, Plan plan, long warmupMs, long settleMs, long durationMs, long deadlineMs) {
     int itemsPerOp = plan.workload().startsWith("tso") && !plan.workload().equals("tso-alloc") ? 1

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.io.PrintWriter;
 
 /**
@@ -39,7 +37,7 @@ final class Failover {
   private final boolean merge;
   private final String peers;
   private final AdminProbe probe;
-  private final Path script;
+  private final ClusterControl cluster;
 
   /** One kill, in nanoTime. {@code caughtUp}/{@code up} are 0 when it never happened. */
   record Kill(int n, int victim, int newLeader, long kill, long resumed, long restart, long up, long caughtUp,
@@ -52,8 +50,7 @@ final class Failover {
     this.merge = merge;
     this.peers = peers;
     this.probe = new AdminProbe(peers, opts.adminPortOffset);
-    this.script = opts.clusterScript != null ? opts.clusterScript
-        : Path.of(System.getenv().getOrDefault("RAFTCOORD_CLUSTER_SCRIPT", "scripts/cluster.sh"));
+    this.cluster = new ClusterControl(ClusterControl.script(opts.clusterScript), peers, probe);
   }
 
   int run(long warmupMs) throws IOException {
@@ -86,17 +83,10 @@ final class Failover {
   }
 
   private Kill killOnce(int k, Timeline timeline) throws IOException {
-    waitHealthy(k);
-    int victim = Integer.parseInt(waitFor("a leader before kill " + k, 30, () -> {
-      try {
-        String s = script("leader").strip();
-        return s.matches("\\d+") ? Optional.of(s) : Optional.empty();
-      } catch (IOException e) {
-        return Optional.empty();
-      }
-    }));
+    cluster.waitHealthy("kill " + k);
+    int victim = cluster.leader("kill " + k);
     long kill = System.nanoTime();
-    script("kill", Integer.toString(victim));
+    cluster.run("kill", Integer.toString(victim));
     log("kill %d: n%d (leader) SIGKILLed", k, victim);
 
     // Writes resumed: a new leader is known and a call completed after we saw it.
@@ -124,31 +114,11 @@ final class Failover {
     int leaderNow = probe.leader(victim);
     long target = leaderNow == 0 ? -1 : probe.status(leaderNow).map(ReplicaStatus::getCommitIndex).orElse(-1L);
     long restart = System.nanoTime();
-    script("restart", Integer.toString(victim));
-    long up = 0;
-    long caughtUp = 0;
-    long giveUp = restart + Math.round(opts.catchupTimeoutSeconds * SEC);
-    while (System.nanoTime() < giveUp) {
-      if (leaderNow == 0) {
-        leaderNow = probe.leader(victim);
-      }
-      // the leader's commitIndex first, then the restarted replica's appliedIndex
-      Optional<ReplicaStatus> l = leaderNow == 0 ? Optional.empty() : probe.status(leaderNow);
-      if (l.isPresent() && !"LEADER".equals(l.get().getRole())) {
-        leaderNow = 0;
-        continue;
-      }
-      Optional<ReplicaStatus> v = probe.status(victim);
-      long now = System.nanoTime();
-      if (v.isPresent() && up == 0) {
-        up = now;
-      }
-      if (v.isPresent() && l.isPresent() && v.get().getAppliedIndex() >= l.get().getCommitIndex()) {
-        caughtUp = now;
-        break;
-      }
-      ClosedLoop.sleepQuietly(20);
-    }
+    cluster.run("restart", Integer.toString(victim));
+    ClusterControl.Rejoin rejoin = cluster.awaitCatchUp(victim, leaderNow,
+        restart + Math.round(opts.catchupTimeoutSeconds * SEC));
+    long up = rejoin.up();
+    long caughtUp = rejoin.caughtUp();
     if (caughtUp == 0) {
       log("kill %d: n%d did not catch up within %.0f s", k, victim, opts.catchupTimeoutSeconds);
     } else {
@@ -156,70 +126,6 @@ final class Failover {
           (up - restart) / 1_000_000, (caughtUp - restart) / 1_000_000);
     }
     return new Kill(k, victim, newLeader, kill, resumed, restart, up, caughtUp, target);
-  }
-
-  /** Every replica answers its admin /status and one of them leads. */
-  private void waitHealthy(int k) {
-    waitFor("all replicas up with a leader before kill " + k, 120, () -> {
-      int leaders = 0;
-      for (int i = 1; i <= probe.size(); i++) {
-        Optional<ReplicaStatus> s = probe.status(i);
-        if (s.isEmpty()) {
-          return Optional.empty();
-        }
-        leaders += "LEADER".equals(s.get().getRole()) ? 1 : 0;
-      }
-      return leaders == 1 ? Optional.of("ok") : Optional.empty();
-    });
-  }
-
-  private interface Poll {
-    Optional<String> get();
-  }
-
-  private static String waitFor(String what, int seconds, Poll poll) {
-    long end = System.nanoTime() + seconds * SEC;
-    while (System.nanoTime() < end) {
-      Optional<String> v = poll.get();
-      if (v.isPresent()) {
-        return v.get();
-      }
-      ClosedLoop.sleepQuietly(100);
-    }
-    throw new IllegalStateException("failover: gave up waiting for " + what + " after " + seconds + " s");
-  }
-
-  /** Runs the cluster script with this run's peers; returns its output; fails on a non-zero exit. */
-  private String script(String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(script.toString());
-    cmd.addAll(List.of(args));
-    Path outFile = Files.createTempFile("bench-cluster-", ".out");
-    try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-          .redirectOutput(outFile.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
-      pb.environment().put("RAFTCOORD_PEERS", peers);
-      Process p = pb.start();
-      boolean done;
-      try {
-        done = p.waitFor(60, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        p.destroyForcibly();
-        throw new IOException("interrupted running " + String.join(" ", cmd));
-      }
-      String output = Files.readString(outFile, StandardCharsets.UTF_8);
-      if (!done) {
-        p.destroyForcibly();
-        throw new IOException(String.join(" ", cmd) + " did not finish within 60 s: " + output.strip());
-      }
-      if (p.exitValue() != 0) {
-        throw new IOException(String.join(" ", cmd) + " failed (exit " + p.exitValue() + "): " + output.strip());
-      }
-      return output;
-    } finally {
-      Files.deleteIfExists(outFile);
-    }
   }
 
   private void report(List<Kill> kills, long[] times, ClosedLoop.Interval total) {

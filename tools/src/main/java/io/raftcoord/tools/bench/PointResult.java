@@ -76,6 +76,11 @@ public record PointResult(String workload, int concurrency, boolean batching, bo
 
   /** One JSON object on one line. Rates per second, latencies in ms (microsecond precision). */
   public String toJson() {
+    return Output.json(toJsonObject());
+  }
+
+  /** The object {@link #toJson} prints (callers may add fields). */
+  JsonObject toJsonObject() {
     JsonObject o = new JsonObject();
     o.addProperty("workload", workload);
     o.addProperty("concurrency", concurrency);
@@ -101,7 +106,7 @@ public record PointResult(String workload, int concurrency, boolean batching, bo
     JsonObject errs = new JsonObject();
     errors.forEach(errs::addProperty);
     o.add("errors", errs);
-    return Output.json(o);
+    return o;
   }
 
   /** Two decimals, or null when NaN or infinite. */
