@@ -34,9 +34,9 @@
 #              leader, watch max(--observe, TTL + 2 s), restart, wait for catch-up, --between s): SESSION_EXPIRED
 #              events of nodes never halted (target 0), lost() callbacks, longest heartbeat silence.
 #   register   per --concurrency C, C callers registering new sessions in a closed loop (settle + --duration s):
-#              ops/s, p50/p99/p999/max, entries/s. The sessions never heartbeat and expire one TTL later, so a
-#              window longer than the TTL also carries the reaper's expiries. max_sessions is raised to
-#              1,000,000 for the phase (no QUOTA_EXCEEDED) and put back once the log is quiet again.
+#              ops/s, p50/p99/p999/max, entries/s. The sessions never heartbeat; for the phase the TTL is raised to
+#              600 s (no expiries in the window) and max_sessions to 1,000,000 (no QUOTA_EXCEEDED), both put back
+#              afterwards, when the reaper expires the sessions and the phase waits for the log to go quiet.
 # --coalesce on (default): the nodes are NodeAgents sharing the bench's one client, so their heartbeats
 # travel together, one leader query per round carrying many sessions, as agents embedded in one process
 # would. off: every node has a heartbeat pipeline of its own over one shared Raft transport and never has

@@ -81,8 +81,11 @@ public final class NodeAgent implements AutoCloseable {
     }
     lastAckNanos = System.nanoTime();
     listener.registered(s);
+    // Ticks on the interval's boundaries of one clock, so that the agents of a process heartbeat
+    // together and their heartbeats share one or two queries per round.
+    long firstDelay = intervalMs - Math.floorMod(TimeUnit.NANOSECONDS.toMillis(System.nanoTime()), intervalMs);
     synchronized (lock) {
-      task = scheduler.scheduleAtFixedRate(this::tick, intervalMs, intervalMs, TimeUnit.MILLISECONDS);
+      task = scheduler.scheduleAtFixedRate(this::tick, firstDelay, intervalMs, TimeUnit.MILLISECONDS);
     }
     return this;
   }

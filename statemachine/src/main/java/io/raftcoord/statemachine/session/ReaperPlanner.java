@@ -4,10 +4,7 @@ import io.raftcoord.proto.session.ExpireSessions;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.proto.session.SessionRef;
 import io.raftcoord.proto.session.SessionSettings;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
-import java.util.List;
 import java.util.Optional;
 import java.util.function.LongUnaryOperator;
 
@@ -25,7 +22,8 @@ public final class ReaperPlanner {
   private ReaperPlanner() {}
 
   /**
-   * @param sessions committed sessions, by server ID
+   * @param live committed live sessions to judge (all of them, or those the heartbeat table finds silent)
+   * @param endedOldestFirst committed ended sessions, by end time then server ID
    * @param lastHeard server ID to when the leader last heard it ({@link Long#MIN_VALUE}: never)
    * @param nowMs the leader's monotonic clock
    * @param leaderSinceMs when this leadership became ready, on the same clock
@@ -33,16 +31,12 @@ public final class ReaperPlanner {
    *     times are apply-clock stamps)
    * @param grace false only under the planted bug that skips the new leader's grace
    */
-  public static Optional<ExpireSessions> plan(Collection<Session> sessions, SessionSettings settings,
+  public static Optional<ExpireSessions> plan(Collection<Session> live, Collection<Session> endedOldestFirst,
+                                              SessionSettings settings,
                                               LongUnaryOperator lastHeard, long nowMs, long leaderSinceMs,
                                               long leaderTimeMs, long revision, boolean grace) {
     ExpireSessions.Builder out = ExpireSessions.newBuilder().setPlannedRevision(revision);
-    List<Session> ended = new ArrayList<>();
-    for (Session s : sessions) {
-      if (!SessionTable.isLive(s)) {
-        ended.add(s);
-        continue;
-      }
+    for (Session s : live) {
       long heard = lastHeard.applyAsLong(s.getServerId());
       long since = grace ? Math.max(heard, leaderSinceMs) : heard;
       if (since == Long.MIN_VALUE || nowMs - since > settings.getTtlMs()) {
@@ -51,13 +45,16 @@ public final class ReaperPlanner {
         }
       }
     }
-    ended.sort(Comparator.comparingLong(Session::getStateChangedMs).thenComparingLong(Session::getServerId));
-    int over = ended.size() - SessionSettingsDefaults.MAX_ENDED;
-    for (int i = 0; i < ended.size() && out.getForgetCount() < MAX_PER_COMMAND; i++) {
-      Session s = ended.get(i);
-      if (i < over || leaderTimeMs - s.getStateChangedMs() >= settings.getEndedRetentionMs()) {
-        out.addForget(s.getServerId());
+    int over = endedOldestFirst.size() - SessionSettingsDefaults.MAX_ENDED;
+    int i = 0;
+    for (Session s : endedOldestFirst) {
+      // Oldest first: once one is kept, every later one is too.
+      if (out.getForgetCount() >= MAX_PER_COMMAND
+          || i >= over && leaderTimeMs - s.getStateChangedMs() < settings.getEndedRetentionMs()) {
+        break;
       }
+      out.addForget(s.getServerId());
+      i++;
     }
     return out.getExpireCount() == 0 && out.getForgetCount() == 0 ? Optional.empty() : Optional.of(out.build());
   }

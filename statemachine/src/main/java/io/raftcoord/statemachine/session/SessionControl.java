@@ -61,7 +61,7 @@ public final class SessionControl {
       return id;
     }
     boolean exclusive = SessionRoles.exclusive(req.getRole());
-    boolean standby = exclusive && table.all().stream()
+    boolean standby = exclusive && table.live().stream()
         .anyMatch(s -> s.getRole().equals(req.getRole()) && s.getState() == SessionState.ACTIVE);
     List<Label> labels = new ArrayList<>(req.getLabelsList());
     labels.sort(Comparator.comparing(Label::getKey));
@@ -235,7 +235,7 @@ public final class SessionControl {
       changed.put(s.getServerId(), after);
       records.add(record(kind, after));
       if (s.getExclusive() && s.getState() == SessionState.ACTIVE) {
-        table.all().stream().map(x -> get(x.getServerId()))
+        table.live().stream().map(x -> get(x.getServerId()))
             .filter(x -> x.getRole().equals(s.getRole()) && x.getState() == SessionState.STANDBY)
             .min(Comparator.comparingLong(Session::getEpoch).thenComparingLong(Session::getServerId))
             .ifPresent(next -> {

@@ -52,12 +52,14 @@ public final class SessionDomain implements Domain {
   private final SessionTable table = new SessionTable();
   private final SessionControl control;
   private final HeartbeatTable heartbeats;
+  private final SessionReaper reaper;
   private final DomainEnv env;
 
   public SessionDomain(IdControl ids, DomainEnv env) {
     this.env = env;
     this.control = new SessionControl(table, ids);
     this.heartbeats = env.leaderLocal(NAME, HeartbeatTable.class, HeartbeatTable::new);
+    this.reaper = new SessionReaper(table, heartbeats, !env.planted(PlantedBug.REAPER_SKIPS_GRACE));
   }
 
   @Override
@@ -183,7 +185,7 @@ public final class SessionDomain implements Domain {
 
   @Override
   public List<LeaderDuty> duties() {
-    return List.of(new SessionReaper(table, heartbeats, !env.planted(PlantedBug.REAPER_SKIPS_GRACE)));
+    return List.of(reaper);
   }
 
   private static SessionEvent unpack(Record record) {

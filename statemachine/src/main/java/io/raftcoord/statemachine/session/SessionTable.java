@@ -12,8 +12,10 @@ import io.raftcoord.statemachine.store.StoreBatch;
 import io.raftcoord.statemachine.store.StoreException;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The committed sessions (live and ended-but-retained) and settings, in memory and in the
@@ -27,12 +29,17 @@ public final class SessionTable {
   private static final byte SESSION_PREFIX = 0x01;
 
   private final TreeMap<Long, Session> sessions = new TreeMap<>();
+  /** The live ones among {@link #sessions}, by server ID: what the reaper looks at every round. */
+  private final TreeMap<Long, Session> live = new TreeMap<>();
+  /** The ended ones, oldest end first: the reaper forgets from the front without sorting. */
+  private final TreeSet<Session> ended = new TreeSet<>(
+      Comparator.comparingLong(Session::getStateChangedMs).thenComparingLong(Session::getServerId));
   private SessionSettings settings = SessionSettings.getDefaultInstance();
-  private int live;
 
   public void load(CoordStore store) {
     sessions.clear();
-    live = 0;
+    live.clear();
+    ended.clear();
     byte[] v = store.get(CF, SETTINGS_KEY);
     try {
       settings = v == null ? SessionSettings.getDefaultInstance() : SessionSettings.parseFrom(v);
@@ -60,8 +67,8 @@ public final class SessionTable {
       }
       case SESSION_FORGOTTEN -> {
         Session old = sessions.remove(e.getSession().getServerId());
-        if (old != null && isLive(old)) {
-          live--;
+        if (old != null) {
+          unindex(old);
         }
         sb.delete(CF, key(e.getSession().getServerId()));
       }
@@ -75,11 +82,21 @@ public final class SessionTable {
 
   private void put(Session s) {
     Session old = sessions.put(s.getServerId(), s);
-    if (old != null && isLive(old)) {
-      live--;
+    if (old != null) {
+      unindex(old);
     }
     if (isLive(s)) {
-      live++;
+      live.put(s.getServerId(), s);
+    } else {
+      ended.add(s);
+    }
+  }
+
+  private void unindex(Session s) {
+    if (isLive(s)) {
+      live.remove(s.getServerId());
+    } else {
+      ended.remove(s);
     }
   }
 
@@ -97,8 +114,18 @@ public final class SessionTable {
     return Collections.unmodifiableCollection(sessions.values());
   }
 
+  /** The live sessions, by server ID (unmodifiable view: read under the entry lock). */
+  public Collection<Session> live() {
+    return Collections.unmodifiableCollection(live.values());
+  }
+
+  /** The ended sessions still retained, oldest end first (unmodifiable view: read under the entry lock). */
+  public java.util.SortedSet<Session> endedOldestFirst() {
+    return Collections.unmodifiableSortedSet(ended);
+  }
+
   public int liveCount() {
-    return live;
+    return live.size();
   }
 
   /** The stored settings (0 fields mean the default). */

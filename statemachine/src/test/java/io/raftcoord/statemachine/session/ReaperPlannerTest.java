@@ -27,7 +27,7 @@ class ReaperPlannerTest {
   private static Optional<ExpireSessions> plan(List<Session> sessions, Map<Long, Long> heard, long now, long leaderSince,
                                                boolean grace) {
     LongUnaryOperator lastHeard = id -> heard.getOrDefault(id, Long.MIN_VALUE);
-    return ReaperPlanner.plan(sessions, SETTINGS, lastHeard, now, leaderSince, 0, 7, grace);
+    return ReaperPlanner.plan(sessions, List.of(), SETTINGS, lastHeard, now, leaderSince, 0, 7, grace);
   }
 
   @Test
@@ -62,13 +62,14 @@ class ReaperPlannerTest {
   @Test
   void endedSessionsAreForgottenAfterRetentionOldestFirstAndBeyondTheCap() {
     List<Session> s = List.of(session(1, SessionState.EXPIRED, 1_000), session(2, SessionState.REMOVED, 50_000));
-    ExpireSessions p = ReaperPlanner.plan(s, SETTINGS, id -> Long.MIN_VALUE, 0, 0, 61_000, 1, true).orElseThrow();
+    ExpireSessions p = ReaperPlanner.plan(List.of(), s, SETTINGS, id -> Long.MIN_VALUE, 0, 0, 61_000, 1, true).orElseThrow();
     assertEquals(List.of(1L), p.getForgetList());
     List<Session> many = new ArrayList<>();
     for (int i = 0; i < SessionSettingsDefaults.MAX_ENDED + 3; i++) {
       many.add(session(i + 1, SessionState.EXPIRED, 10_000 + i));
     }
-    ExpireSessions capped = ReaperPlanner.plan(many, SETTINGS, id -> Long.MIN_VALUE, 0, 0, 10_000, 1, true).orElseThrow();
+    ExpireSessions capped = ReaperPlanner.plan(List.of(), many, SETTINGS, id -> Long.MIN_VALUE, 0, 0, 10_000, 1, true)
+        .orElseThrow();
     assertEquals(List.of(1L, 2L, 3L), capped.getForgetList());
   }
 

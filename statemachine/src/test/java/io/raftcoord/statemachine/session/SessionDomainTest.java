@@ -213,6 +213,22 @@ class SessionDomainTest {
   }
 
   @Test
+  void aSessionThisReplicaNeverHeardGetsTheGraceToo() {
+    open(Set.of());
+    Session s = register("datanode", "a:1");
+    state.close();
+    open(Set.of()); // a restarted replica: its heartbeat table is empty
+    clock.addAndGet(60_000);
+    long leaderSince = clock.get();
+    assertEquals(null, reap(leaderSince));
+    clock.addAndGet(10_000);
+    assertEquals(null, reap(leaderSince));
+    clock.addAndGet(1);
+    CommandReply r = reap(leaderSince);
+    assertEquals(List.of(ref(s)), unpack(r.getDomain(), SessionCommandReply.class).getExpiredList());
+  }
+
+  @Test
   void thePlantedBugSkipsTheGrace() {
     open(Set.of(PlantedBug.REAPER_SKIPS_GRACE));
     register("datanode", "a:1");

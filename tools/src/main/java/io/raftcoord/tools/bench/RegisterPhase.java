@@ -17,16 +17,16 @@ import org.slf4j.LoggerFactory;
  * Phase 2 of {@code bench.sh sessions}: registrations per second. Per concurrency level, a
  * closed loop of C callers each registering a new session (worker roles in turn, a unique
  * address each) and waiting for the reply; ops/s, latency percentiles and Raft entries/s as in
- * the other workloads. The sessions never heartbeat: the reaper expires them one TTL later, so
- * the live count stays near rate x TTL and a window longer than the TTL also carries the
- * reaper's expiries (at most 1,000 per command, 5 commands/s). For the phase the replicated
- * {@code max_sessions} is raised to its ceiling (1,000,000) so that no registration meets
- * QUOTA_EXCEEDED; afterwards the phase waits until the log is quiet again (the sessions expired
- * and, beyond the 10,000 ended sessions retained, forgotten) and puts the setting back.
+ * the other workloads. The sessions never heartbeat. For the phase the replicated TTL is raised
+ * to its ceiling (600 s), so that the window measures registrations and not the reaper's
+ * expiries of the sessions registered before, and {@code max_sessions} to its ceiling
+ * (1,000,000), so that no registration meets QUOTA_EXCEEDED; afterwards both are put back, the
+ * reaper expires the sessions, and the phase waits until the log is quiet again.
  */
 final class RegisterPhase {
   private static final Logger LOG = LoggerFactory.getLogger(RegisterPhase.class);
   static final long MAX_SESSIONS_DURING = 1_000_000;
+  static final long TTL_DURING = 600_000;
   /** A role no session has: listing it returns the settings and nothing else. */
   private static final String NO_ROLE = "-bench-no-such-role-";
 
@@ -59,23 +59,20 @@ final class RegisterPhase {
   void run(long deadlineMs) {
     SessionClient sessions = client.sessions();
     SessionSettings before = settings(client);
-    long oldMax = before.getMaxSessions();
-    boolean raise = oldMax < MAX_SESSIONS_DURING;
-    Thread restoreOnExit = new Thread(() -> restore(oldMax), "bench-restore-max-sessions");
-    if (raise) {
-      sessions.setSettings(SessionSettings.newBuilder().setMaxSessions(MAX_SESSIONS_DURING).build());
-      Runtime.getRuntime().addShutdownHook(restoreOnExit);
-      log("register: max_sessions raised from %,d to %,d for the phase", oldMax, MAX_SESSIONS_DURING);
-    }
+    Thread restoreOnExit = new Thread(() -> restore(before), "bench-restore-session-settings");
+    sessions.setSettings(SessionSettings.newBuilder().setMaxSessions(MAX_SESSIONS_DURING).setTtlMs(TTL_DURING).build());
+    Runtime.getRuntime().addShutdownHook(restoreOnExit);
+    log("register: for the phase, max_sessions %,d -> %,d and TTL %,d -> %,d ms", before.getMaxSessions(),
+        MAX_SESSIONS_DURING, before.getTtlMs(), TTL_DURING);
     ClosedLoop.Op op = () -> {
       sessions.register(request(seq.getAndIncrement()));
       return 1;
     };
     try {
       if (!opts.json) {
-        opts.out.printf(Locale.ROOT, "# register: C callers each registering a new session (never heartbeating: the"
-                + " reaper expires it after the TTL, %,d ms); %.0f s settle + %.0f s measured per point%n",
-            before.getTtlMs(), plan.settleMs() / 1000.0, plan.durationMs() / 1000.0);
+        opts.out.printf(Locale.ROOT, "# register: C callers each registering a new session (never heartbeating; TTL"
+                + " %,d ms during the phase, so no expiries in the window); %.0f s settle + %.0f s measured per point%n",
+            TTL_DURING, plan.settleMs() / 1000.0, plan.durationMs() / 1000.0);
         opts.out.println(String.format(Locale.ROOT, Bench.ROW, (Object[]) PointResult.header("regs")));
         opts.out.flush();
       }
@@ -101,21 +98,19 @@ final class RegisterPhase {
         opts.out.flush();
       }
     } finally {
+      restore(before);
+      try {
+        Runtime.getRuntime().removeShutdownHook(restoreOnExit);
+      } catch (IllegalStateException e) {
+        // shutting down already
+      }
       long ttl = before.getTtlMs();
       log("register: %,d sessions registered in all; waiting for the reaper to expire them (TTL %,d ms) and the log"
           + " to go quiet", seq.get(), ttl);
       ClosedLoop.sleepQuietly(ttl + 1_000);
-      long quietAfter = waitQuiet(2_000, 120_000);
-      log(quietAfter < 0 ? "register: the log did not go quiet within 120 s"
+      long quietAfter = waitQuiet(2_000, 180_000);
+      log(quietAfter < 0 ? "register: the log did not go quiet within 180 s"
           : String.format(Locale.ROOT, "register: the log went quiet after %.1f s more", quietAfter / 1000.0));
-      if (raise) {
-        restore(oldMax);
-        try {
-          Runtime.getRuntime().removeShutdownHook(restoreOnExit);
-        } catch (IllegalStateException e) {
-          // shutting down already
-        }
-      }
     }
   }
 
@@ -179,13 +174,14 @@ final class RegisterPhase {
     return -1;
   }
 
-  private void restore(long oldMax) {
+  private void restore(SessionSettings before) {
     try {
-      client.sessions().setSettings(SessionSettings.newBuilder().setMaxSessions(oldMax).build());
-      log("register: max_sessions back to %,d", oldMax);
+      client.sessions().setSettings(SessionSettings.newBuilder().setMaxSessions(before.getMaxSessions())
+          .setTtlMs(before.getTtlMs()).build());
+      log("register: max_sessions back to %,d, TTL back to %,d ms", before.getMaxSessions(), before.getTtlMs());
     } catch (RuntimeException e) {
-      LOG.warn("could not put max_sessions back to {}: {}; it stays at {} until set again (SessionClient.setSettings)",
-          oldMax, e.toString(), MAX_SESSIONS_DURING);
+      LOG.warn("could not put the session settings back to {}: {}; set them again with SessionClient.setSettings",
+          before, e.toString());
     }
   }
 
