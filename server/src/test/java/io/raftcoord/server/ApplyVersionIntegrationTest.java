@@ -78,7 +78,7 @@ class ApplyVersionIntegrationTest {
       CoordException e = assertThrows(CoordException.class,
           () -> io.raftcoord.client.internal.Futures.join(raw.write(batch)));
       assertEquals(ErrorCode.INVALID_ARGUMENT, e.code(), e.toString());
-      assertTrue(e.getMessage().contains("does not know command field(s) [999]"), e.getMessage());
+      assertTrue(e.getMessage().contains("does not know the command (fields [999]"), e.getMessage());
       c.tso().next(); // every replica is still up and applying
       for (int i = 1; i <= 3; i++) {
         int r = i;
