@@ -411,8 +411,15 @@ public final class CoordStateMachine extends BaseStateMachine {
         }
         state = open(options.dbDir());
         // Ratis can finish installing a newer snapshot (and purge the log up to it) while this
-        // restore runs; its request to reload again is then lost, and the replica would wait
-        // forever for entries that no longer exist. So load whatever is newest before returning.
+        // restore runs; its request to reload again is then lost (its updater sets RUNNING when
+        // this returns), and the replica would wait forever for entries that no longer exist.
+        // So let an install still streaming in finish, and load whatever is newest before returning.
+        try {
+          snapshots.awaitInstallsSettled(30_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new java.io.InterruptedIOException("interrupted while a snapshot install finished");
+        }
         FileListSnapshotInfo newer = snapshots.reload();
         if (newer == null || (latest != null && newer.getIndex() <= latest.getIndex())) {
           break;

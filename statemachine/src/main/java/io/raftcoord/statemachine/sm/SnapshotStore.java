@@ -33,11 +33,14 @@ public final class SnapshotStore implements StateMachineStorage {
   private static final Pattern NAME = Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
 
   private volatile File smDir;
+  /** Where Ratis streams a snapshot it installs from the leader, before renaming it into {@link #smDir}. */
+  private volatile File installDir;
   private volatile FileListSnapshotInfo latest;
 
   @Override
   public void init(RaftStorage raftStorage) throws IOException {
     this.smDir = raftStorage.getStorageDir().getStateMachineDir();
+    this.installDir = raftStorage.getStorageDir().getTmpDir();
     Files.createDirectories(smDir.toPath());
     this.latest = scanLatest().orElse(null);
   }
@@ -51,6 +54,35 @@ public final class SnapshotStore implements StateMachineStorage {
   public FileListSnapshotInfo reload() {
     this.latest = scanLatest().orElse(null);
     return latest;
+  }
+
+  /**
+   * Waits while Ratis is still streaming a snapshot install in (its bytes in the install folder
+   * keep changing), at most {@code maxMs}. Leftovers of a failed install stop changing and end
+   * the wait after a second.
+   */
+  public void awaitInstallsSettled(long maxMs) throws InterruptedException {
+    long prev = installBytes();
+    int still = 0;
+    for (long waited = 0; prev > 0 && still < 10 && waited < maxMs; waited += 100) {
+      Thread.sleep(100);
+      long now = installBytes();
+      still = now == prev ? still + 1 : 0;
+      prev = now;
+    }
+  }
+
+  private long installBytes() {
+    File dir = installDir;
+    if (dir == null || !dir.isDirectory()) {
+      return 0;
+    }
+    try (Stream<Path> s = Files.walk(dir.toPath())) {
+      return s.filter(p -> p.toString().contains("snapshot-")).filter(Files::isRegularFile)
+          .mapToLong(p -> p.toFile().length()).sum();
+    } catch (IOException | UncheckedIOException e) {
+      return 0; // renamed away while we looked: the install has finished
+    }
   }
 
   @Override
