@@ -194,6 +194,9 @@ public final class CoordStateMachine extends BaseStateMachine {
             + DispatchStage.describe(c) + "; its binary supports apply versions " + options.versions()
             + "); upgrade the replicas first"));
       }
+      if (d.get().sinceVersion() <= ApplyVersions.INITIAL) {
+        continue; // every binary knows it: no member list on the hot path
+      }
       Optional<String> behind = s.versions().membersBelow(d.get().sinceVersion(), members());
       if (behind.isPresent()) {
         return Optional.of(new Refusal(ErrorCode.FAILED_PRECONDITION, "the " + d.get().name()
