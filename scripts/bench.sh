@@ -8,6 +8,13 @@
 #   scripts/bench.sh failover   [--kills 5] [--concurrency 8]     SIGKILL the leader through cluster.sh
 #   scripts/bench.sh sessions   [--phases heartbeat,register,expiry,kills] [--nodes 1000] [--heartbeat-ms 1000]
 #                               [--coalesce on|off] [--duration 60] [--concurrency 64] [--halt 10] [--kills 5]
+#   scripts/bench.sh segments   [--nodes 100] [--concurrency 64] [--duration 30] [--warmup 60] [--shards 4]
+#                               [--collections N] [--mix assign=50,save=50,flush=0.05] [--rows 100]
+#                               [--max-segment-bytes 8388608] [--keep]
+#   scripts/bench.sh segments-scale [--segments 1000000] [--binlogs 10] [--list-collection-segments 10000]
+#                               [--list-runs 7] [--page-size 1000] [--nodes 8] [--collections 100] [--shards 2]
+#                               [--in-flight 8] [--requests-per-assign 64] [--restarts follower,cluster|none]
+#                               [--data-dir DIR]
 #   common: --peers HOST:PORT,... (default $RAFTCOORD_PEERS, else the local quorum)  --json  --help
 #
 # Per point: ops/s, timestamps or IDs/s, p50/p99/p999/max latency, Raft entries committed/s and
@@ -49,6 +56,49 @@
 # turn and the label bench=run-<id>; they are deregistered at the end. The kills phase needs a quorum
 # that cluster.sh started; the others run against any quorum (CPU only for local replicas).
 #
+# segments measures DataCoord's segment operations. --nodes simulated data nodes (NodeAgents in the datanode role
+# sharing the bench's one client) register first; then --collections bench collections (a primary key and a 128-dim
+# vector: 536 bytes per row by Milvus's estimate) of --shards channels each are created in --db (default 2 channels
+# per node, so every node owns some), and the nodes answer each TO_WATCH with WATCH_SUCCESS. For the run
+# max_segment_bytes is --max-segment-bytes (8 MiB: 15,650 rows per segment, allocation stops at 12%), so segments
+# seal and flush within the window; it is put back afterwards, the nodes deregister and the collections are dropped
+# (unless --keep). Beside the measured loop the nodes run the lifecycle: every second each lists the FLUSHING segments
+# of its channels, reports them flushed=true (per channel, between that channel's closed-loop reports) and saves a
+# checkpoint (a recent TSO timestamp) for each channel it watches. The closed loop at each --concurrency C draws each
+# operation by the --mix weights:
+#   assign  --rows rows on a random watched channel (as a proxy asks); the granted rows become pending
+#   save    the channel owner's saveBinlogPaths for the lowest segment with pending rows: the absolute row count, one
+#           binlog per field (the 2 system fields too) with fresh log ids (taken from the ID allocator in blocks of
+#           1,048,576 up front), the channel checkpoint; reports on one channel are serialized (a busy or empty
+#           channel is skipped; if none of 8 is free the operation is an assign)
+#   flush   flush(collection) of a random bench collection; up to 32 at a time are polled with flushState until done
+# Per point the usual row (ops/s, p50/p99/p999/max, Raft entries/s, commands per entry), then ops/s and latencies
+# per kind, the lifecycle (segments opened and finished per second from the states before and after the window, the
+# nodes' flushed reports and checkpoints, flush-to-flushed times) and the bench collections' segments by state;
+# after the last point the segments by state at the end. --json: one object per point (kinds, lifecycle,
+# segmentsByState), then {"phase":"end"}. Target (issue 11): >= 10,000 segment ops/s with p99 <= 50 ms at 100 nodes.
+#
+# segments-scale fills the quorum with --segments segment records through the API and measures what that costs.
+# --nodes data nodes watch the channels of one listed collection and --collections fill collections (--shards each).
+# Fill: importing assigns of max rows each (one new IMPORTING segment per request, --requests-per-assign requests per
+# command; one command's apply is quadratic in its requests on the server, so several smaller commands travel in one
+# entry instead), then per channel the owner's saveBinlogPaths flushed=true with --binlogs binlogs per segment (as
+# many segments per report as fit 3/4 of an entry, at most 1024), --in-flight commands outstanding. The listed
+# collection is filled first (--list-collection-segments segments) and then the rest, spread evenly. Measured:
+#   (a) the listed collection's paged list (ListSegments by collection, --page-size per page; 2 untimed runs, then the
+#       median of --list-runs) at ~10,000 segments in all and again at N: the ratio (target <= 2x)
+#   (b) a snapshot taken on every replica through Ratis's snapshot management call, then the size on disk of the
+#       latest snapshot.<term>_<index> folder under --data-dir/n<i>/raft/<group>/sm, and of the live store (db/)
+#       (target < 500 MB)
+#   (c) each local replica's heap after a full GC: jcmd <pid> GC.run, then the "used" of GC.heap_info (target < 2 GiB)
+#   (d) --restarts follower: a follower SIGKILLed and restarted through cluster.sh: seconds until its admin endpoint
+#       answers, its applied index reaches the leader's commit index, and a read served by it (ReadIndex) succeeds;
+#       cluster: every replica stopped (SIGTERM) and started again: seconds until a leader, every replica at the
+#       leader's commit index, and a linearizable read through a fresh client (target <= 15 s)
+# The fill stays in the quorum: wipe it afterwards. max_segments is raised to fit if needed (and left so). Run it on
+# a fresh quorum started by cluster.sh, with heap to spare for N (e.g. RAFTCOORD_JAVA_OPTS="-Xms3g -Xmx3g
+# -XX:+UseParallelGC" for 1,000,000), and the same RAFTCOORD_DATA and RAFTCOORD_PEERS for both scripts.
+#
 # failover drives scripts/cluster.sh (leader / kill N / restart N) with the same RAFTCOORD_PEERS
 # and RAFTCOORD_DATA, so run it against a quorum that cluster.sh started. The bench JVM shares the
 # machine with the replicas: its CPU counts against them.
@@ -70,5 +120,7 @@ fi
 CP="$(tools_jar):$ROOT/tools/target/lib/*"
 
 export RAFTCOORD_CLUSTER_SCRIPT="${RAFTCOORD_CLUSTER_SCRIPT:-$ROOT/scripts/cluster.sh}"
+# cluster.sh's default data directory, where segments-scale looks for snapshots.
+export RAFTCOORD_DATA="${RAFTCOORD_DATA:-$ROOT/data}"
 # shellcheck disable=SC2086
 exec "$JAVA" $JAVA_OPTS -cp "$CP" io.raftcoord.tools.bench.Bench "$@"

@@ -12,13 +12,13 @@
 #
 # Environment: RAFTCOORD_DATA (default ./data), RAFTCOORD_PEERS (default
 # 127.0.0.1:9861,127.0.0.1:9862,127.0.0.1:9863; replica i's admin HTTP port is its Raft port + 10),
-# RAFTCOORD_JAVA_OPTS (default -Xms1g -Xmx1g -XX:+UseParallelGC), RAFTCOORD_SERVER_ARGS (extra flags).
+# RAFTCOORD_JAVA_OPTS (default -Xms1g -Xmx2g -XX:+UseParallelGC), RAFTCOORD_SERVER_ARGS (extra flags).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DATA="${RAFTCOORD_DATA:-$ROOT/data}"
 PEERS="${RAFTCOORD_PEERS:-127.0.0.1:9861,127.0.0.1:9862,127.0.0.1:9863}"
-JAVA_OPTS="${RAFTCOORD_JAVA_OPTS:--Xms1g -Xmx1g -XX:+UseParallelGC}"
+JAVA_OPTS="${RAFTCOORD_JAVA_OPTS:--Xms1g -Xmx2g -XX:+UseParallelGC}"
 IFS=',' read -r -a PEER_LIST <<< "$PEERS"
 N=${#PEER_LIST[@]}
 

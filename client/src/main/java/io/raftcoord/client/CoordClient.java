@@ -28,6 +28,7 @@ public final class CoordClient implements AutoCloseable {
   private final AdminClient admin;
   private final CatalogClient catalog;
   private final SessionClient sessions;
+  private final DataCoordClient dataCoord;
   private MetadataCache cache;
 
   private CoordClient(Builder b) {
@@ -42,6 +43,8 @@ public final class CoordClient implements AutoCloseable {
         transport);
     this.sessions = new SessionClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
         b.deadline.toMillis()), new HeartbeatPipeline(transport, b.authToken, b.deadline.toMillis()));
+    this.dataCoord = new DataCoordClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
+        b.deadline.toMillis()));
   }
 
   public static Builder builder() {
@@ -68,6 +71,11 @@ public final class CoordClient implements AutoCloseable {
   /** Node sessions: register, heartbeat, stop, list (a node embeds a {@link NodeAgent} instead). */
   public SessionClient sessions() {
     return sessions;
+  }
+
+  /** DataCoord: segments, binlog reports, channels, flush (a data node embeds a {@link NodeAgent} instead). */
+  public DataCoordClient dataCoord() {
+    return dataCoord;
   }
 
   /**

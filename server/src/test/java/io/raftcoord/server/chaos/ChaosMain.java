@@ -39,7 +39,7 @@ public final class ChaosMain implements Callable<Integer> {
   String faults;
 
   @Option(names = "--workloads", paramLabel = "LIST",
-      description = "Workloads: tso,ids,ddl,kv,sessions (default tso,ids,ddl, and kv when it is in the build).")
+      description = "Workloads: tso,ids,ddl,kv,sessions,segments (default tso,ids,ddl, and kv when it is in the build).")
   String workloads;
 
   @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: the current time).")
@@ -49,8 +49,8 @@ public final class ChaosMain implements Callable<Integer> {
   Path report;
 
   @Option(names = "--planted-bug", paramLabel = "NAME",
-      description = "Enable a deliberate defect: tso-local, ids-memory-only, reaper-skips-grace (replicas), "
-          + "stale-read (the kv workload's clients).")
+      description = "Enable a deliberate defect: tso-local, ids-memory-only, reaper-skips-grace, "
+          + "datacoord-accepts-stale-epoch (replicas), stale-read (the kv workload's clients).")
   List<String> plantedBugs = new ArrayList<>();
 
   @Option(names = "--expect-violation",
@@ -115,7 +115,7 @@ public final class ChaosMain implements Callable<Integer> {
       for (String b : plantedBugs) {
         if (!ChaosRun.SERVER_BUGS.contains(b) && !ChaosRun.CLIENT_BUGS.contains(b)) {
           throw new IllegalArgumentException("unknown planted bug '" + b + "' (known: tso-local, ids-memory-only, "
-              + "reaper-skips-grace, stale-read)");
+              + "reaper-skips-grace, datacoord-accepts-stale-epoch, stale-read)");
         }
       }
       String[] q = quiet.split("-");

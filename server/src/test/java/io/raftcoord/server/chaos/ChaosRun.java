@@ -55,10 +55,11 @@ final class ChaosRun {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
 
   static final List<String> ALL_FAULTS = List.of("kill", "pause", "partition", "clock", "disk", "snapshot");
-  static final List<String> ALL_WORKLOADS = List.of("tso", "ids", "ddl", "kv", "sessions");
+  static final List<String> ALL_WORKLOADS = List.of("tso", "ids", "ddl", "kv", "sessions", "segments");
   static final String KV_CLASS = "io.raftcoord.server.chaos.KvWorkload";
   /** Planted bugs of the replicas (server flag); the rest are the client's. */
-  static final Set<String> SERVER_BUGS = Set.of("tso-local", "ids-memory-only", "reaper-skips-grace");
+  static final Set<String> SERVER_BUGS = Set.of("tso-local", "ids-memory-only", "reaper-skips-grace",
+      "datacoord-accepts-stale-epoch");
   static final Set<String> CLIENT_BUGS = Set.of(RunEnv.CLIENT_BUG);
 
   /** How long healing may take before it is a liveness finding. */
@@ -437,6 +438,7 @@ final class ChaosRun {
       case "ids" -> new AllocWorkload(Kind.IDS, 2);
       case "ddl" -> new DdlChaosWorkload(3);
       case "sessions" -> new SessionsWorkload();
+      case "segments" -> new SegmentsWorkload();
       case "kv" -> {
         if (!kvAvailable()) {
           throw new IllegalArgumentException("the kv workload (" + KV_CLASS + ") is not in this build");

@@ -51,6 +51,16 @@ public interface Domain {
   /** Applies one record this domain claims to memory and to {@code sb}. */
   void replay(ApplyContext ctx, Record record, StoreBatch sb);
 
+  /**
+   * Records this domain adds to the entry after another domain's {@code record} was replayed, from
+   * the state after it: a dropped collection releases its channels and drops its segments in the
+   * same entry. Same rules as {@link #generate}: reads committed state (and what the entry replayed
+   * so far), changes nothing.
+   */
+  default List<Record> follow(ApplyContext ctx, Record record) {
+    return List.of();
+  }
+
   /** Answers one query this domain claims, from committed state (called under the entry read lock). */
   QueryReply.Builder read(Query query);
 

@@ -39,16 +39,29 @@ public final class DispatchStage implements CommandApplier {
         + ctx.index() + " holds a command this binary does not know (" + describe(command) + "); it supports apply versions "
         + versions.supported() + "; restart this replica with a newer binary"));
     ApplyResult result = domain.generate(ctx, caller.header(), command);
-    for (Record r : result.records()) {
+    replay(ctx, domain, result.records(), sb);
+    return result.reply();
+  }
+
+  /** Replays {@code records} in order, each followed at once by what other domains add after it. */
+  private void replay(ApplyContext ctx, Domain from, List<Record> records, StoreBatch sb) {
+    for (Record r : records) {
       Domain owner = domains.forRecord(r).orElseThrow(() -> new IllegalStateException(
-          "domain " + domain.name() + " generated a record no domain replays: " + r.getBodyCase()
+          "domain " + from.name() + " generated a record no domain replays: " + r.getBodyCase()
               + (r.getBodyCase() == Record.BodyCase.DOMAIN ? " " + r.getDomain().getTypeUrl() : "")));
       owner.replay(ctx, r, sb);
       for (RecordListener l : listeners) {
         l.replayed(ctx, owner, r, sb);
       }
+      for (Domain d : domains.all()) {
+        if (d != owner) {
+          List<Record> more = d.follow(ctx, r);
+          if (!more.isEmpty()) {
+            replay(ctx, d, more, sb);
+          }
+        }
+      }
     }
-    return result.reply();
   }
 
   /** Names what this binary does not know about a command, for the log line. */

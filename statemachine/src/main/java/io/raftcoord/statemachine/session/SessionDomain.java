@@ -188,6 +188,11 @@ public final class SessionDomain implements Domain {
     return List.of(reaper);
   }
 
+  /** The committed sessions, for domains that place work on nodes (read under the entry lock). */
+  public SessionTable table() {
+    return table;
+  }
+
   private static SessionEvent unpack(Record record) {
     try {
       return record.getDomain().unpack(SessionEvent.class);

@@ -16,7 +16,12 @@ public enum PlantedBug {
    * The session reaper of a new leader skips the grace every session is owed (a full TTL from
    * when the leader became ready): sessions it has not heard from yet are expired at once.
    */
-  REAPER_SKIPS_GRACE;
+  REAPER_SKIPS_GRACE,
+  /**
+   * DataCoord does not fence channel writes: a binlog report or checkpoint from a node that no
+   * longer owns the channel (an old epoch, a zombie) is accepted.
+   */
+  DATACOORD_ACCEPTS_STALE_EPOCH;
 
   public static PlantedBug parse(String s) {
     for (PlantedBug b : values()) {
@@ -24,6 +29,6 @@ public enum PlantedBug {
         return b;
       }
     }
-    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace)");
+    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch)");
   }
 }

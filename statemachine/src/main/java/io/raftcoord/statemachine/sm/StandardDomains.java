@@ -1,6 +1,7 @@
 package io.raftcoord.statemachine.sm;
 
 import io.raftcoord.statemachine.catalog.CatalogDomain;
+import io.raftcoord.statemachine.datacoord.DataCoordDomain;
 import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.ids.IdDomain;
@@ -23,11 +24,14 @@ public final class StandardDomains {
   private StandardDomains() {}
 
   public static List<Domain> create(Core core, DomainEnv env) {
+    CatalogDomain catalog = new CatalogDomain(core.ids(), core.tso(), core.versions());
+    SessionDomain sessions = new SessionDomain(core.ids(), env);
     return List.of(
         new TsoDomain(core.tso()),
         new IdDomain(core.ids()),
         new VersionDomain(core.versions(), env.replicaId()),
-        new CatalogDomain(core.ids(), core.tso(), core.versions()),
-        new SessionDomain(core.ids(), env));
+        catalog,
+        sessions,
+        new DataCoordDomain(catalog.catalog(), sessions.table(), core.ids(), core.tso(), env));
   }
 }

@@ -56,6 +56,18 @@ import picocli.CommandLine.Parameters;
         "             register: closed loop of registrations at each --concurrency (default 64)",
         "             --coalesce on: the nodes are NodeAgents on one client (heartbeats share queries);",
         "             off: every node's heartbeat is a query of its own (see scripts/bench.sh)",
+        "  segments   --nodes (default 100) simulated data nodes (NodeAgents, role datanode) watch every channel of",
+        "             --collections x --shards bench collections (default 2 channels per node) and run the segment",
+        "             lifecycle (flushed reports for FLUSHING segments, checkpoints); a closed loop at each",
+        "             --concurrency (default 64) of a --mix of assign (--rows rows), saveBinlogPaths (one segment, a",
+        "             binlog per field) and flush(collection); max_segment_bytes is --max-segment-bytes during the",
+        "             run so segments seal and flush in the window. Per point the usual row, then per kind ops/s and",
+        "             p50/p99/p999/max, the lifecycle's rates and segments by state",
+        "  segments-scale  fills the quorum to --segments FLUSHED segments of --binlogs binlogs each through the",
+        "             API (importing assigns, flushed reports), one collection of --list-collection-segments kept",
+        "             apart; prints the time to list that collection at 10,000 segments and at N (ratio), the latest",
+        "             snapshot's size on disk, each replica's heap after a full GC, and the time a restarted follower",
+        "             (and the whole restarted cluster) takes to serve reads at the leader's index",
         "",
         "Warm-up: a fresh cluster (and this JVM) is slow for its first 1-4 minutes while the JIT",
         "compiles on 2 cores, so the first point is preceded by --warmup seconds (default 60) of the",
@@ -64,15 +76,17 @@ import picocli.CommandLine.Parameters;
     footer = {"", "Exit codes: 0 ok, 1 the run failed, 2 usage error."})
 public final class Bench implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WORKLOAD",
-      description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover | sessions")
+      description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover | sessions | segments"
+          + " | segments-scale")
   String workload;
 
   @Option(names = "--concurrency", paramLabel = "C[,C...]",
-      description = "Concurrent callers per point (default 1,16,64; failover: 8; sessions register: 64).")
+      description = "Concurrent callers per point (default 1,16,64; failover: 8; sessions register, segments: 64).")
   String concurrency;
 
   @Option(names = "--duration", paramLabel = "SECONDS",
-      description = "Measured seconds per point (default 20; sessions: 60, per window and per register point).")
+      description = "Measured seconds per point (default 20; sessions: 60, per window and per register point;"
+          + " segments: 30).")
   Double durationSeconds;
 
   @Option(names = "--warmup", paramLabel = "SECONDS",
@@ -89,7 +103,8 @@ public final class Bench implements Callable<Integer> {
   String peers;
 
   @Option(names = "--json", description = "One JSON object per line per point (failover: per kill, then a summary;"
-      + " sessions: per phase, kills per kill and a summary, register per point).")
+      + " sessions: per phase, kills per kill and a summary, register per point; segments: per point with kinds and"
+      + " lifecycle, then the segments by state at the end; segments-scale: one object).")
   boolean json;
 
   @Option(names = "--batching", paramLabel = "on|off", defaultValue = "on",
@@ -123,9 +138,11 @@ public final class Bench implements Callable<Integer> {
       description = "ddl, describe: the database used (created if missing; default ${DEFAULT-VALUE}).")
   String db;
 
-  @Option(names = "--collections", paramLabel = "N", defaultValue = "100",
-      description = "describe: collections prepared and described (default ${DEFAULT-VALUE}).")
-  int collections;
+  @Option(names = "--collections", paramLabel = "N",
+      description = "describe: collections prepared and described (default 100); segments: bench collections"
+          + " (default: 2 channels per node, ceil(2 x --nodes / --shards)); segments-scale: collections the fill"
+          + " spreads over besides the listed one (default 100).")
+  Integer collections;
 
   @Option(names = "--kills", paramLabel = "N", defaultValue = "5",
       description = "failover, sessions: leader kills (default ${DEFAULT-VALUE}).")
@@ -136,9 +153,66 @@ public final class Bench implements Callable<Integer> {
           + " in the order heartbeat, expiry, kills, register).")
   String phases;
 
-  @Option(names = "--nodes", paramLabel = "N", defaultValue = "1000",
-      description = "sessions: simulated nodes (default ${DEFAULT-VALUE}).")
-  int nodes;
+  @Option(names = "--nodes", paramLabel = "N",
+      description = "sessions: simulated nodes (default 1000); segments: data nodes (default 100); segments-scale:"
+          + " data nodes owning the channels (default 8).")
+  Integer nodes;
+
+  @Option(names = "--shards", paramLabel = "N",
+      description = "segments, segments-scale: channels per bench collection (default 4; segments-scale 2).")
+  Integer shards;
+
+  @Option(names = "--mix", paramLabel = "KIND=W,...",
+      description = "segments: relative weights of assign, save and flush (default " + SegmentsPlan.DEFAULT_MIX + ").")
+  String mix;
+
+  @Option(names = "--rows", paramLabel = "N", defaultValue = "100",
+      description = "segments: rows per assign (default ${DEFAULT-VALUE}).")
+  long rows;
+
+  @Option(names = "--max-segment-bytes", paramLabel = "BYTES", defaultValue = "8388608",
+      description = "segments: max_segment_bytes during the run (default ${DEFAULT-VALUE}; restored afterwards).")
+  long maxSegmentBytes;
+
+  @Option(names = "--keep", description = "segments: keep the bench collections (default: dropped at the end).")
+  boolean keep;
+
+  @Option(names = "--segments", paramLabel = "N", defaultValue = "1000000",
+      description = "segments-scale: segment records to fill the quorum to (default ${DEFAULT-VALUE}).")
+  long segments;
+
+  @Option(names = "--binlogs", paramLabel = "N", defaultValue = "10",
+      description = "segments-scale: binlogs per segment (default ${DEFAULT-VALUE}).")
+  int binlogs;
+
+  @Option(names = "--list-collection-segments", paramLabel = "N", defaultValue = "10000",
+      description = "segments-scale: segments of the collection whose list is timed (default ${DEFAULT-VALUE}).")
+  int listCollectionSegments;
+
+  @Option(names = "--list-runs", paramLabel = "N", defaultValue = "7",
+      description = "segments-scale: timed lists per measurement, the median reported (default ${DEFAULT-VALUE}).")
+  int listRuns;
+
+  @Option(names = "--page-size", paramLabel = "N", defaultValue = "1000",
+      description = "segments-scale: the list's page limit (default ${DEFAULT-VALUE}).")
+  int pageSize;
+
+  @Option(names = "--in-flight", paramLabel = "N", defaultValue = "8",
+      description = "segments-scale: fill commands (assigns, reports) outstanding at once (default ${DEFAULT-VALUE}).")
+  int inFlight;
+
+  @Option(names = "--requests-per-assign", paramLabel = "N", defaultValue = "64",
+      description = "segments-scale: importing requests per assign command (default ${DEFAULT-VALUE}; see SegmentFill).")
+  int requestsPerAssign;
+
+  @Option(names = "--restarts", paramLabel = "follower,cluster|none", defaultValue = "follower,cluster",
+      description = "segments-scale: restarts timed after the fill (default ${DEFAULT-VALUE}); they need a quorum that"
+          + " --cluster-script started.")
+  String restarts;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "segments-scale: the quorum's data directory, for snapshot sizes (default: $RAFTCOORD_DATA, else ./data).")
+  Path dataDir;
 
   @Option(names = "--heartbeat-ms", paramLabel = "MS", defaultValue = "1000",
       description = "sessions: heartbeat interval of every node (default ${DEFAULT-VALUE}).")
@@ -222,7 +296,7 @@ public final class Bench implements Callable<Integer> {
         if (Boolean.TRUE.equals(mergeFlag)) {
           throw new CliSupport.UsageException(workload + " does not call tso().next(); --merge on has no effect on it");
         }
-        if (collections < 1) {
+        if (describeCollections() < 1) {
           throw new CliSupport.UsageException("--collections must be positive, got " + collections);
         }
         yield new Plan(workload, cs == null ? List.of(1, 16, 64) : cs, batchingOn, false,
@@ -235,6 +309,21 @@ public final class Bench implements Callable<Integer> {
         SessionsPlan.of(this, cs); // validates the sessions flags
         yield new Plan(workload, cs == null ? List.of(64) : cs, batchingOn, false, "regs");
       }
+      case "segments" -> {
+        if (mergeFlag != null) {
+          throw new CliSupport.UsageException("segments does not call tso().next(); --merge has no effect on it");
+        }
+        SegmentsPlan p = SegmentsPlan.of(this, cs);
+        yield new Plan(workload, p.concurrency(), batchingOn, false, "segops");
+      }
+      case "segments-scale" -> {
+        if (mergeFlag != null || cs != null) {
+          throw new CliSupport.UsageException("segments-scale takes no --merge or --concurrency (the fill keeps --in-flight"
+              + " commands outstanding)");
+        }
+        ScalePlan.of(this);
+        yield new Plan(workload, List.of(1), batchingOn, false, "segments");
+      }
       case "failover" -> {
         List<Integer> c = cs == null ? List.of(8) : cs;
         if (c.size() != 1) {
@@ -246,9 +335,13 @@ public final class Bench implements Callable<Integer> {
         yield new Plan(workload, c, batchingOn, mergeFlag == null || mergeFlag, "ts");
       }
       default -> throw new CliSupport.UsageException(
-          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached, failover"
-              + " or sessions");
+          "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached, failover,"
+              + " sessions, segments or segments-scale");
     };
+  }
+
+  int describeCollections() {
+    return collections == null ? 100 : collections;
   }
 
   private List<Integer> concurrencyList() {
@@ -269,8 +362,10 @@ public final class Bench implements Callable<Integer> {
     String peerString = peers();
     ClusterLayout.parsePeers(peerString);
     SessionsPlan sessionsPlan = plan.workload().equals("sessions") ? SessionsPlan.of(this, concurrencyList()) : null;
+    ScalePlan scalePlan = plan.workload().equals("segments-scale") ? ScalePlan.of(this) : null;
     if (plan.workload().equals("failover")
-        || (sessionsPlan != null && sessionsPlan.has(SessionsPlan.Phase.KILLS))) {
+        || (sessionsPlan != null && sessionsPlan.has(SessionsPlan.Phase.KILLS))
+        || (scalePlan != null && scalePlan.restartsAny())) {
       Path script = ClusterControl.script(clusterScript);
       if (!Files.isExecutable(script)) {
         throw new CliSupport.UsageException("--cluster-script: " + script + " is not an executable file");
@@ -286,6 +381,10 @@ public final class Bench implements Callable<Integer> {
     try {
       if (sessionsPlan != null) {
         rc = new SessionsBench(this, client, sessionsPlan, peerString, deadlineMs).run();
+      } else if (plan.workload().equals("segments")) {
+        rc = new SegmentsBench(this, client, SegmentsPlan.of(this, concurrencyList()), deadlineMs).run();
+      } else if (scalePlan != null) {
+        rc = new ScaleBench(this, client, scalePlan, peerString).run();
       } else if (plan.workload().equals("failover")) {
         rc = new Failover(this, client, plan.concurrency().get(0), plan.merge(), peerString).run(warmupMs);
       } else {
@@ -315,9 +414,9 @@ public final class Bench implements Callable<Integer> {
           catalogOp = CatalogWorkloads.ddl(client, db);
         }
         case "describe" -> catalogOp = CatalogWorkloads.describe(client, db,
-            CatalogWorkloads.prepareDescribe(client, db, collections, err));
+            CatalogWorkloads.prepareDescribe(client, db, describeCollections(), err));
         case "describe-cached" -> catalogOp = CatalogWorkloads.describeCached(client, db,
-            CatalogWorkloads.prepareDescribe(client, db, collections, err));
+            CatalogWorkloads.prepareDescribe(client, db, describeCollections(), err));
         default -> { }
       }
     }

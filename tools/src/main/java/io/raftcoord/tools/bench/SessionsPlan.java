@@ -49,14 +49,15 @@ record SessionsPlan(Set<Phase> phases, int nodes, long heartbeatMs, boolean coal
   static SessionsPlan of(Bench b, List<Integer> concurrency) {
     Set<Phase> phases = parsePhases(b.phases);
     boolean coalesce = Stats.parseOnOff("--coalesce", b.coalesce);
-    if (b.nodes < 1 || b.nodes > MAX_NODES) {
-      throw new CliSupport.UsageException("--nodes must be 1.." + MAX_NODES + ", got " + b.nodes);
+    int nodes = b.nodes == null ? 1000 : b.nodes;
+    if (nodes < 1 || nodes > MAX_NODES) {
+      throw new CliSupport.UsageException("--nodes must be 1.." + MAX_NODES + ", got " + nodes);
     }
     if (b.heartbeatMs < 10 || b.heartbeatMs > 600_000) {
       throw new CliSupport.UsageException("--heartbeat-ms must be 10..600000, got " + b.heartbeatMs);
     }
-    if (phases.contains(Phase.EXPIRY) && (b.halt < 1 || b.halt > b.nodes)) {
-      throw new CliSupport.UsageException("--halt must be 1..--nodes (" + b.nodes + "), got " + b.halt);
+    if (phases.contains(Phase.EXPIRY) && (b.halt < 1 || b.halt > nodes)) {
+      throw new CliSupport.UsageException("--halt must be 1..--nodes (" + nodes + "), got " + b.halt);
     }
     if (phases.contains(Phase.KILLS) && b.kills < 1) {
       throw new CliSupport.UsageException("--kills must be positive, got " + b.kills);
@@ -64,7 +65,7 @@ record SessionsPlan(Set<Phase> phases, int nodes, long heartbeatMs, boolean coal
     long durationMs = Stats.seconds("--duration", b.durationSeconds == null ? 60 : b.durationSeconds, false);
     long warmupMs = Stats.seconds("--warmup", b.warmupSeconds == null ? 10 : b.warmupSeconds, true);
     long settleMs = Stats.seconds("--settle", b.settleSeconds, true);
-    return new SessionsPlan(phases, b.nodes, b.heartbeatMs, coalesce, durationMs, warmupMs, settleMs,
+    return new SessionsPlan(phases, nodes, b.heartbeatMs, coalesce, durationMs, warmupMs, settleMs,
         concurrency == null ? List.of(64) : concurrency, b.halt, b.kills);
   }
 

@@ -21,17 +21,20 @@ import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code coordctl}: timestamps, IDs, replica status and RootCoord's catalog (databases,
- * collections, partitions, aliases, limits, the change feed) of a raftcoord quorum. Run it through
+ * {@code coordctl}: timestamps, IDs, replica status, RootCoord's catalog (databases,
+ * collections, partitions, aliases, limits, the change feed), node sessions and DataCoord
+ * (channels, segments, flush, settings) of a raftcoord quorum. Run it through
  * {@code scripts/coordctl}. Errors print one line on stderr ({@code coordctl: CODE: message});
  * exit code 1 when the request failed, 2 on a usage error.
  */
 @Command(name = "coordctl", mixinStandardHelpOptions = true, version = "coordctl 0.1.0",
-    description = "Talks to a raftcoord quorum: timestamps, IDs, replica status, and the catalog (databases, "
-        + "collections, partitions, aliases, limits, change feed).",
+    description = "Talks to a raftcoord quorum: timestamps, IDs, replica status, the catalog (databases, "
+        + "collections, partitions, aliases, limits, change feed), node sessions, and DataCoord (channels, segments, "
+        + "flush, settings).",
     subcommands = {Coordctl.Tso.class, Coordctl.Ids.class, Coordctl.Status.class, DbCommand.class,
         CollectionCommand.class, PartitionCommand.class, AliasCommand.class, LimitsCommand.class, WatchCommand.class,
-        VersionCommands.Version.class, VersionCommands.Upgrade.class, NodesCommand.class},
+        VersionCommands.Version.class, VersionCommands.Upgrade.class, NodesCommand.class, ChannelsCommand.class,
+        SegmentsCommand.class, FlushCommand.class, DataCoordCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 the request failed (server or quorum error), 2 usage error."})
 public final class Coordctl implements Callable<Integer> {
   @Spec

@@ -1,0 +1,228 @@
+package io.raftcoord.statemachine.datacoord;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.proto.CatalogChange;
+import io.raftcoord.proto.Command;
+import io.raftcoord.proto.CommandHeader;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.Query;
+import io.raftcoord.proto.QueryReply;
+import io.raftcoord.proto.Record;
+import io.raftcoord.proto.datacoord.AssignSegments;
+import io.raftcoord.proto.datacoord.DataCoordEvent;
+import io.raftcoord.proto.datacoord.DataCoordEventKind;
+import io.raftcoord.proto.datacoord.DataCoordReply;
+import io.raftcoord.proto.datacoord.DataCoordSettings;
+import io.raftcoord.proto.datacoord.DescribeSegment;
+import io.raftcoord.proto.datacoord.FlushCollection;
+import io.raftcoord.proto.datacoord.FlushSegments;
+import io.raftcoord.proto.datacoord.GetDataCoordSettings;
+import io.raftcoord.proto.datacoord.GetFlushState;
+import io.raftcoord.proto.datacoord.ListChannels;
+import io.raftcoord.proto.datacoord.ListSegments;
+import io.raftcoord.proto.datacoord.MoveChannels;
+import io.raftcoord.proto.datacoord.ReportChannelState;
+import io.raftcoord.proto.datacoord.SaveBinlogPaths;
+import io.raftcoord.proto.datacoord.SaveChannelCheckpoints;
+import io.raftcoord.proto.datacoord.SealSegments;
+import io.raftcoord.proto.datacoord.SegmentBinlogs;
+import io.raftcoord.proto.datacoord.SetDataCoordSettings;
+import io.raftcoord.statemachine.apply.ApplyContext;
+import io.raftcoord.statemachine.apply.ApplyResult;
+import io.raftcoord.statemachine.catalog.Catalog;
+import io.raftcoord.statemachine.domain.Claims;
+import io.raftcoord.statemachine.domain.Domain;
+import io.raftcoord.statemachine.domain.DomainEnv;
+import io.raftcoord.statemachine.domain.FeedEvent;
+import io.raftcoord.statemachine.domain.LeaderDuty;
+import io.raftcoord.statemachine.ids.IdControl;
+import io.raftcoord.statemachine.pipeline.Refusal;
+import io.raftcoord.statemachine.session.SessionTable;
+import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.store.ColumnFamily;
+import io.raftcoord.statemachine.store.CoordStore;
+import io.raftcoord.statemachine.store.StoreBatch;
+import io.raftcoord.statemachine.tso.TsoControl;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * DataCoord: channels and the data nodes that watch them, segments from allocation to flush, and
+ * their binlog metadata. Every decision is a logged command; the seal, flush and channel duties
+ * plan on the leader and apply re-checks each step. A collection dropped in the catalog releases
+ * its channels and drops its segments in the same entry ({@link #follow}). Needs apply version 4
+ * on every member.
+ */
+public final class DataCoordDomain implements Domain {
+  public static final String NAME = "datacoord";
+  public static final int SINCE_VERSION = 4;
+
+  private final DataCoordTable table = new DataCoordTable();
+  private final SegmentControl segments;
+  private final ReportControl reports;
+  private final ChannelControl channels;
+  private final DataCoordReads reads;
+  private final List<LeaderDuty> duties;
+
+  public DataCoordDomain(Catalog catalog, SessionTable sessions, IdControl ids, TsoControl tso, DomainEnv env) {
+    this.segments = new SegmentControl(table, catalog, ids, tso);
+    this.reports = new ReportControl(table, new ChannelFence(sessions, !env.planted(PlantedBug.DATACOORD_ACCEPTS_STALE_EPOCH)));
+    this.channels = new ChannelControl(table, catalog, sessions);
+    this.reads = new DataCoordReads(table, catalog);
+    this.duties = List.of(SealDuty.seal(table), SealDuty.flush(table), new ChannelDuty(table, catalog, sessions));
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Claims claims() {
+    return Claims.messages(
+        Set.of(AssignSegments.getDescriptor(), SaveBinlogPaths.getDescriptor(), SaveChannelCheckpoints.getDescriptor(),
+            ReportChannelState.getDescriptor(), MoveChannels.getDescriptor(), SealSegments.getDescriptor(),
+            FlushSegments.getDescriptor(), FlushCollection.getDescriptor(), SetDataCoordSettings.getDescriptor()),
+        Set.of(DataCoordEvent.getDescriptor()),
+        Set.of(ListChannels.getDescriptor(), ListSegments.getDescriptor(), DescribeSegment.getDescriptor(),
+            GetFlushState.getDescriptor(), GetDataCoordSettings.getDescriptor()));
+  }
+
+  @Override
+  public List<ColumnFamily> columnFamilies() {
+    return List.of(DataCoordTable.CF);
+  }
+
+  @Override
+  public int sinceVersion() {
+    return SINCE_VERSION;
+  }
+
+  @Override
+  public void load(CoordStore store) {
+    table.load(store);
+  }
+
+  @Override
+  public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
+    Any body = command.getDomain();
+    try {
+      if (body.is(AssignSegments.class)) {
+        return segments.assign(ctx, body.unpack(AssignSegments.class));
+      } else if (body.is(SaveBinlogPaths.class)) {
+        return reports.saveBinlogPaths(ctx, body.unpack(SaveBinlogPaths.class));
+      } else if (body.is(SaveChannelCheckpoints.class)) {
+        return reports.saveCheckpoints(ctx, body.unpack(SaveChannelCheckpoints.class));
+      } else if (body.is(ReportChannelState.class)) {
+        return channels.report(ctx, body.unpack(ReportChannelState.class));
+      } else if (body.is(MoveChannels.class)) {
+        return channels.move(ctx, body.unpack(MoveChannels.class));
+      } else if (body.is(SealSegments.class)) {
+        return segments.seal(ctx, body.unpack(SealSegments.class));
+      } else if (body.is(FlushSegments.class)) {
+        return segments.startFlush(ctx, body.unpack(FlushSegments.class));
+      } else if (body.is(FlushCollection.class)) {
+        return segments.flushCollection(ctx, body.unpack(FlushCollection.class));
+      } else if (body.is(SetDataCoordSettings.class)) {
+        return setSettings(body.unpack(SetDataCoordSettings.class).getSettings());
+      }
+    } catch (InvalidProtocolBufferException e) {
+      return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "datacoord command " + body.getTypeUrl() + " is malformed: "
+          + e.getMessage());
+    }
+    throw new IllegalStateException("datacoord domain asked to generate " + body.getTypeUrl());
+  }
+
+  private ApplyResult setSettings(DataCoordSettings change) {
+    DataCoordSettings stored = DataCoordSettingsDefaults.merge(table.storedSettings(), change);
+    Optional<String> bad = DataCoordSettingsDefaults.invalid(DataCoordSettingsDefaults.effective(stored));
+    if (bad.isPresent()) {
+      return new Refusal(ErrorCode.INVALID_ARGUMENT, "datacoord settings: " + bad.get()).result();
+    }
+    return DataCoordRecords.ok(List.of(DataCoordRecords.wrap(DataCoordEvent.newBuilder()
+            .setKind(DataCoordEventKind.DATACOORD_SETTINGS_CHANGED).setSettings(stored).build())),
+        DataCoordReply.newBuilder().setSettings(DataCoordSettingsDefaults.effective(stored)).build());
+  }
+
+  @Override
+  public void replay(ApplyContext ctx, Record record, StoreBatch sb) {
+    table.replay(unpack(record), sb);
+  }
+
+  /** A collection or partition dropped in the catalog: its channels go and its segments are DROPPED. */
+  @Override
+  public List<Record> follow(ApplyContext ctx, Record record) {
+    if (record.getBodyCase() != Record.BodyCase.CATALOG) {
+      return List.of();
+    }
+    CatalogChange c = record.getCatalog();
+    return switch (c.getKind()) {
+      case COLLECTION_DROPPED -> {
+        List<Record> out = new ArrayList<>(channels.release(c.getCollection()));
+        out.addAll(segments.dropSegments(ctx, c.getCollection().getId(), 0));
+        yield out;
+      }
+      case PARTITION_DROPPED -> segments.dropSegments(ctx, c.getCollection().getId(), c.getPartition().getId());
+      default -> List.of();
+    };
+  }
+
+  @Override
+  public QueryReply.Builder read(Query query) {
+    Any body = query.getDomain();
+    try {
+      if (body.is(ListChannels.class)) {
+        return reads.channels(body.unpack(ListChannels.class));
+      } else if (body.is(ListSegments.class)) {
+        return reads.segments(body.unpack(ListSegments.class));
+      } else if (body.is(DescribeSegment.class)) {
+        return reads.describe(body.unpack(DescribeSegment.class));
+      } else if (body.is(GetFlushState.class)) {
+        return reads.flushState(body.unpack(GetFlushState.class));
+      } else if (body.is(GetDataCoordSettings.class)) {
+        return reads.settings();
+      }
+    } catch (InvalidProtocolBufferException e) {
+      return new Refusal(ErrorCode.INVALID_ARGUMENT, "datacoord query " + body.getTypeUrl() + " is malformed").queryReply();
+    }
+    throw new IllegalStateException("datacoord domain asked to read " + body.getTypeUrl());
+  }
+
+  /**
+   * Lifecycle and channel changes. Not shown: allocations, reports and checkpoints that change no
+   * state, and what a collection or partition drop does to its segments and channels (the
+   * catalog's event says it once, instead of once per segment).
+   */
+  @Override
+  public Optional<FeedEvent> event(Record record) {
+    DataCoordEvent e = unpack(record);
+    if (e.getKind() == DataCoordEventKind.SEGMENT_UPDATED || e.getKind() == DataCoordEventKind.CHANNEL_CHECKPOINTED
+        || e.getCascade()) {
+      return Optional.empty();
+    }
+    DataCoordEvent shown = e.hasAddedBinlogs() ? e.toBuilder().setAddedBinlogs(SegmentBinlogs.getDefaultInstance())
+        .clearAddedBinlogs().build() : e;
+    return Optional.of(new FeedEvent(NAME, e.getKind().name(), shown));
+  }
+
+  @Override
+  public List<LeaderDuty> duties() {
+    return duties;
+  }
+
+  /** For tests and benchmarks in this package's module: the committed state. */
+  public DataCoordTable table() {
+    return table;
+  }
+
+  private static DataCoordEvent unpack(Record record) {
+    try {
+      return record.getDomain().unpack(DataCoordEvent.class);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("corrupt datacoord record", e);
+    }
+  }
+}

@@ -1,0 +1,300 @@
+package io.raftcoord.statemachine.datacoord;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.raftcoord.proto.datacoord.Channel;
+import io.raftcoord.proto.datacoord.DataCoordEvent;
+import io.raftcoord.proto.datacoord.DataCoordSettings;
+import io.raftcoord.proto.datacoord.FieldBinlog;
+import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datacoord.SegmentBinlogs;
+import io.raftcoord.proto.datacoord.SegmentState;
+import io.raftcoord.statemachine.store.Bytes;
+import io.raftcoord.statemachine.store.ColumnFamily;
+import io.raftcoord.statemachine.store.CoordStore;
+import io.raftcoord.statemachine.store.StoreBatch;
+import io.raftcoord.statemachine.store.StoreException;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The committed DataCoord state in memory and in the {@code datacoord} column family. Changed only
+ * by {@link #replay}. Layout: one key per segment ({@code 0x01|id}, the segment without binlogs,
+ * kept in memory for every segment) and one per segment's binlog lists ({@code 0x02|id}, in memory
+ * only while the segment is active, i.e. not FLUSHED or DROPPED, because only then can a report
+ * change it); one key per assigned channel ({@code 0x03|name}); the settings. Indexes: by
+ * collection (ordered by id, for lists and paging) and, for active segments, by channel (what the
+ * allocator and the seal and flush planners walk), so no read scans every segment.
+ */
+public final class DataCoordTable {
+  public static final ColumnFamily CF = ColumnFamily.named("datacoord");
+  private static final byte SEGMENT = 0x01;
+  private static final byte BINLOGS = 0x02;
+  private static final byte CHANNEL = 0x03;
+  private static final byte[] SETTINGS_KEY = Bytes.utf8("settings");
+
+  private final Map<Long, Segment> byId = new HashMap<>();
+  /** How many of {@link #byId} are DROPPED (kept until garbage collection removes them). */
+  private int dropped;
+  private final Map<Long, NavigableMap<Long, Segment>> byCollection = new HashMap<>();
+  private final Map<String, NavigableMap<Long, Segment>> activeByChannel = new HashMap<>();
+  private final Map<Long, SegmentBinlogs> activeBinlogs = new HashMap<>();
+  private final TreeMap<String, Channel> channels = new TreeMap<>();
+  /** Channel names by owning server id: a node's work list without walking every channel. */
+  private final Map<Long, java.util.TreeSet<String>> channelsByNode = new HashMap<>();
+  private DataCoordSettings stored = DataCoordSettings.getDefaultInstance();
+  private DataCoordSettings settings = DataCoordSettingsDefaults.effective(stored);
+  private CoordStore store;
+
+  public void load(CoordStore store) {
+    this.store = store;
+    byId.clear();
+    dropped = 0;
+    byCollection.clear();
+    activeByChannel.clear();
+    activeBinlogs.clear();
+    channels.clear();
+    channelsByNode.clear();
+    byte[] v = store.get(CF, SETTINGS_KEY);
+    try {
+      stored = v == null ? DataCoordSettings.getDefaultInstance() : DataCoordSettings.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt datacoord settings", e);
+    }
+    settings = DataCoordSettingsDefaults.effective(stored);
+    store.scan(CF, new byte[] {SEGMENT}, (key, value) -> {
+      if (key.length == 0 || key[0] != SEGMENT) {
+        return false;
+      }
+      index(parseSegment(key, value));
+      return true;
+    });
+    for (NavigableMap<Long, Segment> active : activeByChannel.values()) {
+      for (Segment s : active.values()) {
+        activeBinlogs.put(s.getId(), readBinlogs(s.getId()));
+      }
+    }
+    store.scan(CF, new byte[] {CHANNEL}, (key, value) -> {
+      if (key.length == 0 || key[0] != CHANNEL) {
+        return false;
+      }
+      try {
+        putChannel(Channel.parseFrom(value));
+      } catch (InvalidProtocolBufferException e) {
+        throw new StoreException("corrupt channel under " + Bytes.hex(key), e);
+      }
+      return true;
+    });
+  }
+
+  public void replay(DataCoordEvent e, StoreBatch sb) {
+    switch (e.getKind()) {
+      case SEGMENT_OPENED, SEGMENT_UPDATED, SEGMENT_SEALED, SEGMENT_FLUSHING, SEGMENT_FLUSHED, SEGMENT_DROPPED ->
+          putSegment(e, sb);
+      case CHANNEL_ASSIGNED, CHANNEL_UPDATED, CHANNEL_CHECKPOINTED -> {
+        putChannel(e.getChannel());
+        sb.put(CF, channelKey(e.getChannel().getName()), e.getChannel().toByteArray());
+      }
+      case CHANNEL_REMOVED -> {
+        removeChannel(e.getChannel().getName());
+        sb.delete(CF, channelKey(e.getChannel().getName()));
+      }
+      case DATACOORD_SETTINGS_CHANGED -> {
+        stored = e.getSettings();
+        settings = DataCoordSettingsDefaults.effective(stored);
+        sb.put(CF, SETTINGS_KEY, stored.toByteArray());
+      }
+      case DATACOORD_EVENT_NONE, UNRECOGNIZED -> throw new IllegalStateException("datacoord record without a kind");
+    }
+  }
+
+  private void putSegment(DataCoordEvent e, StoreBatch sb) {
+    Segment s = e.getSegment();
+    Segment before = byId.get(s.getId());
+    if (before != null) {
+      unindex(before);
+    }
+    index(s);
+    sb.put(CF, key(SEGMENT, s.getId()), s.toByteArray());
+    boolean binlogsChanged = e.hasAddedBinlogs() && !e.getAddedBinlogs().equals(SegmentBinlogs.getDefaultInstance());
+    SegmentBinlogs logs = activeBinlogs.getOrDefault(s.getId(), SegmentBinlogs.getDefaultInstance());
+    if (binlogsChanged) {
+      logs = append(logs, e.getAddedBinlogs());
+      sb.put(CF, key(BINLOGS, s.getId()), logs.toByteArray());
+    }
+    if (isActive(s)) {
+      activeBinlogs.put(s.getId(), logs);
+    } else {
+      activeBinlogs.remove(s.getId());
+    }
+  }
+
+  /** {@code base} with {@code added} appended field by field (fields kept in order of first appearance). */
+  static SegmentBinlogs append(SegmentBinlogs base, SegmentBinlogs added) {
+    return SegmentBinlogs.newBuilder()
+        .addAllBinlogs(appendFields(base.getBinlogsList(), added.getBinlogsList()))
+        .addAllDeltalogs(appendFields(base.getDeltalogsList(), added.getDeltalogsList()))
+        .addAllStatslogs(appendFields(base.getStatslogsList(), added.getStatslogsList()))
+        .build();
+  }
+
+  private static List<FieldBinlog> appendFields(List<FieldBinlog> base, List<FieldBinlog> added) {
+    if (added.isEmpty()) {
+      return base;
+    }
+    java.util.LinkedHashMap<Long, FieldBinlog.Builder> out = new java.util.LinkedHashMap<>();
+    for (FieldBinlog f : base) {
+      out.put(f.getFieldId(), f.toBuilder());
+    }
+    for (FieldBinlog f : added) {
+      out.computeIfAbsent(f.getFieldId(), id -> FieldBinlog.newBuilder().setFieldId(id)).addAllBinlogs(f.getBinlogsList());
+    }
+    return out.values().stream().map(FieldBinlog.Builder::build).toList();
+  }
+
+  private void putChannel(Channel c) {
+    removeChannel(c.getName());
+    channels.put(c.getName(), c);
+    channelsByNode.computeIfAbsent(c.getNode().getServerId(), n -> new java.util.TreeSet<>()).add(c.getName());
+  }
+
+  private void removeChannel(String name) {
+    Channel before = channels.remove(name);
+    if (before != null) {
+      java.util.TreeSet<String> owned = channelsByNode.get(before.getNode().getServerId());
+      owned.remove(name);
+      if (owned.isEmpty()) {
+        channelsByNode.remove(before.getNode().getServerId());
+      }
+    }
+  }
+
+  /** The channels assigned to this server id (any state), sorted. */
+  public java.util.SortedSet<String> channelsOf(long serverId) {
+    java.util.TreeSet<String> owned = channelsByNode.get(serverId);
+    return owned == null ? Collections.emptySortedSet() : Collections.unmodifiableSortedSet(owned);
+  }
+
+  private void index(Segment s) {
+    byId.put(s.getId(), s);
+    if (s.getState() == SegmentState.DROPPED) {
+      dropped++;
+    }
+    byCollection.computeIfAbsent(s.getCollectionId(), c -> new TreeMap<>()).put(s.getId(), s);
+    if (isActive(s)) {
+      activeByChannel.computeIfAbsent(s.getChannel(), c -> new TreeMap<>()).put(s.getId(), s);
+    }
+  }
+
+  private void unindex(Segment s) {
+    byId.remove(s.getId());
+    if (s.getState() == SegmentState.DROPPED) {
+      dropped--;
+    }
+    NavigableMap<Long, Segment> c = byCollection.get(s.getCollectionId());
+    if (c != null) {
+      c.remove(s.getId());
+      if (c.isEmpty()) {
+        byCollection.remove(s.getCollectionId());
+      }
+    }
+    NavigableMap<Long, Segment> ch = activeByChannel.get(s.getChannel());
+    if (ch != null) {
+      ch.remove(s.getId());
+      if (ch.isEmpty()) {
+        activeByChannel.remove(s.getChannel());
+      }
+    }
+  }
+
+  /** GROWING, SEALED, FLUSHING or IMPORTING: a report may still change it. */
+  public static boolean isActive(Segment s) {
+    return s.getState() != SegmentState.FLUSHED && s.getState() != SegmentState.DROPPED;
+  }
+
+  public Optional<Segment> segment(long id) {
+    return Optional.ofNullable(byId.get(id));
+  }
+
+  public int segmentCount() {
+    return byId.size();
+  }
+
+  /** Segments not DROPPED: what the max_segments quota counts. */
+  public int liveSegmentCount() {
+    return byId.size() - dropped;
+  }
+
+  /** A collection's segments by id (empty if none). */
+  public NavigableMap<Long, Segment> ofCollection(long collectionId) {
+    NavigableMap<Long, Segment> m = byCollection.get(collectionId);
+    return m == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(m);
+  }
+
+  /** A channel's active segments by id (empty if none). */
+  public NavigableMap<Long, Segment> activeOnChannel(String channel) {
+    NavigableMap<Long, Segment> m = activeByChannel.get(channel);
+    return m == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(m);
+  }
+
+  /** Channel names with active segments, sorted (for the planners). */
+  public List<String> channelsWithActiveSegments() {
+    return activeByChannel.keySet().stream().sorted().toList();
+  }
+
+  /** The binlog lists of a segment: from memory while active, else from the store. */
+  public SegmentBinlogs binlogs(long id) {
+    SegmentBinlogs b = activeBinlogs.get(id);
+    return b != null ? b : readBinlogs(id);
+  }
+
+  private SegmentBinlogs readBinlogs(long id) {
+    byte[] v = store.get(CF, key(BINLOGS, id));
+    try {
+      return v == null ? SegmentBinlogs.getDefaultInstance() : SegmentBinlogs.parseFrom(v);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt binlogs of segment " + id, e);
+    }
+  }
+
+  public Optional<Channel> channel(String name) {
+    return Optional.ofNullable(channels.get(name));
+  }
+
+  /** Assigned channels by name. */
+  public Collection<Channel> channels() {
+    return Collections.unmodifiableCollection(channels.values());
+  }
+
+  public DataCoordSettings settings() {
+    return settings;
+  }
+
+  public DataCoordSettings storedSettings() {
+    return stored;
+  }
+
+  private static Segment parseSegment(byte[] key, byte[] value) {
+    try {
+      return Segment.parseFrom(value);
+    } catch (InvalidProtocolBufferException e) {
+      throw new StoreException("corrupt segment under " + Bytes.hex(key), e);
+    }
+  }
+
+  private static byte[] key(byte prefix, long id) {
+    byte[] k = new byte[9];
+    k[0] = prefix;
+    System.arraycopy(Bytes.ofLong(id), 0, k, 1, 8);
+    return k;
+  }
+
+  private static byte[] channelKey(String name) {
+    return Bytes.concat(new byte[] {CHANNEL}, Bytes.utf8(name));
+  }
+}
