@@ -74,10 +74,18 @@ public final class DataCoordClient {
     return command(SaveChannelCheckpoints.newBuilder().setNode(node).addAllCheckpoints(checkpoints).build());
   }
 
+  public DataCoordReply saveCheckpoints(SessionRef node, List<ChannelCheckpoint> checkpoints) {
+    return Futures.join(saveCheckpointsAsync(node, checkpoints));
+  }
+
   /** A node's answer to TO_WATCH (WATCH_SUCCESS/FAILURE) or TO_RELEASE (RELEASE_SUCCESS/FAILURE). */
   public CompletableFuture<DataCoordReply> reportChannelStateAsync(SessionRef node, String channel,
                                                                     ChannelWatchState state) {
     return command(ReportChannelState.newBuilder().setNode(node).setChannel(channel).setState(state).build());
+  }
+
+  public DataCoordReply reportChannelState(SessionRef node, String channel, ChannelWatchState state) {
+    return Futures.join(reportChannelStateAsync(node, channel, state));
   }
 
   /**

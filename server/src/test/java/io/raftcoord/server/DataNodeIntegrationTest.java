@@ -268,9 +268,11 @@ class DataNodeIntegrationTest {
         agents.add(b);
         LocalQuorum.await(() -> a.stats().rowsReported() > 200, WAIT, "the first node to report rows");
 
-        // The session ends at the quorum (as an expiry would): the duty gives the channels to the
-        // other node at once (new epoch); the first node's next report on one gets STALE_EPOCH, or
-        // its next poll finds it no longer listed as the owner: either way it drops the channel.
+        // The session ends at the quorum (as an expiry would). The fence refuses the node's next
+        // report on each channel with STALE_EPOCH at once, while the channel list still names it
+        // until the duty gives the channels to the other node (new epoch); it must not take those
+        // assignments up again. (Should the duty move a channel before its next report, its poll
+        // finds it no longer listed as the owner: either way it drops each channel exactly once.)
         c.sessions().remove(SessionClient.ref(a.session()));
         LocalQuorum.await(() -> allWatchedBy(channels(c), b.session()), WAIT, "the second node to take every channel");
         LocalQuorum.await(() -> a.channels().isEmpty(), WAIT, "the first node to drop its channels");

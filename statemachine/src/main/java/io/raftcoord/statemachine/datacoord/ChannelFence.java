@@ -25,6 +25,14 @@ final class ChannelFence {
     this.enforced = enforced;
   }
 
+  /** Whether the channel's assignment still gives its node the channel (TO_WATCH, WATCH_SUCCESS, TO_RELEASE). */
+  static boolean held(Channel c) {
+    return switch (c.getState()) {
+      case TO_WATCH, WATCH_SUCCESS, TO_RELEASE -> true;
+      case WATCH_FAILURE, RELEASE_SUCCESS, RELEASE_FAILURE, WATCH_STATE_NONE, UNRECOGNIZED -> false;
+    };
+  }
+
   Optional<Refusal> check(SessionRef node, Optional<Channel> channel, String channelName, String what) {
     if (node.getServerId() == 0) {
       return Optional.of(new Refusal(ErrorCode.INVALID_ARGUMENT, what + ": the reporting node's session is missing"));
@@ -37,11 +45,7 @@ final class ChannelFence {
       return Optional.empty();
     }
     Channel c = channel.get();
-    boolean holds = switch (c.getState()) {
-      case TO_WATCH, WATCH_SUCCESS, TO_RELEASE -> true;
-      case WATCH_FAILURE, RELEASE_SUCCESS, RELEASE_FAILURE, WATCH_STATE_NONE, UNRECOGNIZED -> false;
-    };
-    if (!holds || !c.getNode().equals(node)) {
+    if (!held(c) || !c.getNode().equals(node)) {
       return Optional.of(new Refusal(ErrorCode.STALE_EPOCH, what + ": node " + node.getServerId() + " epoch "
           + node.getEpoch() + " does not own channel " + channelName + " (owner: node " + c.getNode().getServerId()
           + " epoch " + c.getNode().getEpoch() + ", " + c.getState() + ")"));

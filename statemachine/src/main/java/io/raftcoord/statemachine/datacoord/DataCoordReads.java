@@ -87,7 +87,9 @@ final class DataCoordReads {
     if (q.getNodeId() > 0) {
       TreeMap<Long, Segment> work = new TreeMap<>();
       for (String channel : table.channelsOf(q.getNodeId())) {
-        work.putAll(table.activeOnChannel(channel));
+        if (table.channel(channel).map(ChannelFence::held).orElse(false)) {
+          work.putAll(table.activeOnChannel(channel));
+        }
       }
       candidates = work.tailMap(q.getAfterId(), false).values();
     } else {
