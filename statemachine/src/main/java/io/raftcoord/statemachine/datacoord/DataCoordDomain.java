@@ -31,6 +31,7 @@ import io.raftcoord.proto.datacoord.SetDataCoordSettings;
 import io.raftcoord.statemachine.apply.ApplyContext;
 import io.raftcoord.statemachine.apply.ApplyResult;
 import io.raftcoord.statemachine.catalog.Catalog;
+import io.raftcoord.statemachine.domain.AnyBody;
 import io.raftcoord.statemachine.domain.Claims;
 import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
@@ -66,6 +67,9 @@ public final class DataCoordDomain implements Domain {
   private final ChannelControl channels;
   private final DataCoordReads reads;
   private final List<LeaderDuty> duties;
+  /** The record {@link #replay} parsed last: the change feed asks for its event right after. */
+  private Record lastReplayed;
+  private DataCoordEvent lastEvent;
 
   public DataCoordDomain(Catalog catalog, SessionTable sessions, IdControl ids, TsoControl tso, DomainEnv env) {
     this.segments = new SegmentControl(table, catalog, ids, tso);
@@ -110,24 +114,24 @@ public final class DataCoordDomain implements Domain {
   public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
     Any body = command.getDomain();
     try {
-      if (body.is(AssignSegments.class)) {
-        return segments.assign(ctx, body.unpack(AssignSegments.class));
-      } else if (body.is(SaveBinlogPaths.class)) {
-        return reports.saveBinlogPaths(ctx, body.unpack(SaveBinlogPaths.class));
-      } else if (body.is(SaveChannelCheckpoints.class)) {
-        return reports.saveCheckpoints(ctx, body.unpack(SaveChannelCheckpoints.class));
-      } else if (body.is(ReportChannelState.class)) {
-        return channels.report(ctx, body.unpack(ReportChannelState.class));
-      } else if (body.is(MoveChannels.class)) {
-        return channels.move(ctx, body.unpack(MoveChannels.class));
-      } else if (body.is(SealSegments.class)) {
-        return segments.seal(ctx, body.unpack(SealSegments.class));
-      } else if (body.is(FlushSegments.class)) {
-        return segments.startFlush(ctx, body.unpack(FlushSegments.class));
-      } else if (body.is(FlushCollection.class)) {
-        return segments.flushCollection(ctx, body.unpack(FlushCollection.class));
-      } else if (body.is(SetDataCoordSettings.class)) {
-        return setSettings(body.unpack(SetDataCoordSettings.class).getSettings());
+      if (AnyBody.is(body, AssignSegments.getDescriptor())) {
+        return segments.assign(ctx, AssignSegments.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, SaveBinlogPaths.getDescriptor())) {
+        return reports.saveBinlogPaths(ctx, SaveBinlogPaths.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, SaveChannelCheckpoints.getDescriptor())) {
+        return reports.saveCheckpoints(ctx, SaveChannelCheckpoints.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, ReportChannelState.getDescriptor())) {
+        return channels.report(ctx, ReportChannelState.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, MoveChannels.getDescriptor())) {
+        return channels.move(ctx, MoveChannels.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, SealSegments.getDescriptor())) {
+        return segments.seal(ctx, SealSegments.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, FlushSegments.getDescriptor())) {
+        return segments.startFlush(ctx, FlushSegments.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, FlushCollection.getDescriptor())) {
+        return segments.flushCollection(ctx, FlushCollection.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, SetDataCoordSettings.getDescriptor())) {
+        return setSettings(SetDataCoordSettings.parseFrom(body.getValue()).getSettings());
       }
     } catch (InvalidProtocolBufferException e) {
       return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "datacoord command " + body.getTypeUrl() + " is malformed: "
@@ -149,7 +153,10 @@ public final class DataCoordDomain implements Domain {
 
   @Override
   public void replay(ApplyContext ctx, Record record, StoreBatch sb) {
-    table.replay(unpack(record), sb);
+    DataCoordEvent e = unpack(record);
+    table.replay(e, sb);
+    lastReplayed = record;
+    lastEvent = e;
   }
 
   /** A collection or partition dropped in the catalog: its channels go and its segments are DROPPED. */
@@ -174,15 +181,15 @@ public final class DataCoordDomain implements Domain {
   public QueryReply.Builder read(Query query) {
     Any body = query.getDomain();
     try {
-      if (body.is(ListChannels.class)) {
-        return reads.channels(body.unpack(ListChannels.class));
-      } else if (body.is(ListSegments.class)) {
-        return reads.segments(body.unpack(ListSegments.class));
-      } else if (body.is(DescribeSegment.class)) {
-        return reads.describe(body.unpack(DescribeSegment.class));
-      } else if (body.is(GetFlushState.class)) {
-        return reads.flushState(body.unpack(GetFlushState.class));
-      } else if (body.is(GetDataCoordSettings.class)) {
+      if (AnyBody.is(body, ListChannels.getDescriptor())) {
+        return reads.channels(ListChannels.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, ListSegments.getDescriptor())) {
+        return reads.segments(ListSegments.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, DescribeSegment.getDescriptor())) {
+        return reads.describe(DescribeSegment.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, GetFlushState.getDescriptor())) {
+        return reads.flushState(GetFlushState.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, GetDataCoordSettings.getDescriptor())) {
         return reads.settings();
       }
     } catch (InvalidProtocolBufferException e) {
@@ -198,7 +205,7 @@ public final class DataCoordDomain implements Domain {
    */
   @Override
   public Optional<FeedEvent> event(Record record) {
-    DataCoordEvent e = unpack(record);
+    DataCoordEvent e = record == lastReplayed ? lastEvent : unpack(record);
     if (e.getKind() == DataCoordEventKind.SEGMENT_UPDATED || e.getKind() == DataCoordEventKind.CHANNEL_CHECKPOINTED
         || e.getCascade()) {
       return Optional.empty();
@@ -220,7 +227,7 @@ public final class DataCoordDomain implements Domain {
 
   private static DataCoordEvent unpack(Record record) {
     try {
-      return record.getDomain().unpack(DataCoordEvent.class);
+      return DataCoordEvent.parseFrom(record.getDomain().getValue());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt datacoord record", e);
     }

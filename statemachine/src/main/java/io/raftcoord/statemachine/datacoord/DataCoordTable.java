@@ -116,10 +116,11 @@ public final class DataCoordTable {
   private void putSegment(DataCoordEvent e, StoreBatch sb) {
     Segment s = e.getSegment();
     Segment before = byId.get(s.getId());
-    if (before != null) {
-      unindex(before);
+    if (before == null) {
+      index(s);
+    } else {
+      reindex(before, s);
     }
-    index(s);
     sb.put(CF, key(SEGMENT, s.getId()), s.toByteArray());
     boolean binlogsChanged = e.hasAddedBinlogs() && !e.getAddedBinlogs().equals(SegmentBinlogs.getDefaultInstance());
     SegmentBinlogs logs = activeBinlogs.getOrDefault(s.getId(), SegmentBinlogs.getDefaultInstance());
@@ -191,20 +192,15 @@ public final class DataCoordTable {
     }
   }
 
-  private void unindex(Segment s) {
-    byId.remove(s.getId());
-    if (s.getState() == SegmentState.DROPPED) {
-      dropped--;
-    }
-    NavigableMap<Long, Segment> c = byCollection.get(s.getCollectionId());
-    if (c != null) {
-      c.remove(s.getId());
-      if (c.isEmpty()) {
-        byCollection.remove(s.getCollectionId());
-      }
-    }
-    NavigableMap<Long, Segment> ch = activeByChannel.get(s.getChannel());
-    if (ch != null) {
+  /** Replaces {@code before} by {@code s} (same id, collection and channel) in place in every index. */
+  private void reindex(Segment before, Segment s) {
+    byId.put(s.getId(), s);
+    dropped += (s.getState() == SegmentState.DROPPED ? 1 : 0) - (before.getState() == SegmentState.DROPPED ? 1 : 0);
+    byCollection.get(s.getCollectionId()).put(s.getId(), s);
+    if (isActive(s)) {
+      activeByChannel.computeIfAbsent(s.getChannel(), c -> new TreeMap<>()).put(s.getId(), s);
+    } else if (isActive(before)) {
+      NavigableMap<Long, Segment> ch = activeByChannel.get(s.getChannel());
       ch.remove(s.getId());
       if (ch.isEmpty()) {
         activeByChannel.remove(s.getChannel());

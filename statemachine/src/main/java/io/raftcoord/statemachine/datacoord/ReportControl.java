@@ -174,23 +174,40 @@ final class ReportControl {
     if (added.isEmpty()) {
       return added;
     }
-    Map<Long, Set<Long>> known = new HashMap<>();
-    for (FieldBinlog f : current) {
-      Set<Long> ids = known.computeIfAbsent(f.getFieldId(), k -> new HashSet<>());
-      for (Binlog l : f.getBinlogsList()) {
-        ids.add(l.getLogId());
-      }
-    }
+    // A report adds one or a few files per field to at most max_binlog_files: a scan of the
+    // field's list costs less than building a set of it.
     List<FieldBinlog> out = new ArrayList<>();
-    for (FieldBinlog f : added) {
-      Set<Long> ids = known.computeIfAbsent(f.getFieldId(), k -> new HashSet<>());
-      List<Binlog> fresh = f.getBinlogsList().stream().filter(l -> ids.add(l.getLogId())).toList();
+    for (int i = 0; i < added.size(); i++) {
+      FieldBinlog f = added.get(i);
+      List<Binlog> fresh = new ArrayList<>(f.getBinlogsCount());
+      for (Binlog l : f.getBinlogsList()) {
+        if (!listed(current, f.getFieldId(), l.getLogId()) && !listed(added.subList(0, i), f.getFieldId(), l.getLogId())
+            && fresh.stream().noneMatch(x -> x.getLogId() == l.getLogId())) {
+          fresh.add(l);
+        }
+      }
       if (!fresh.isEmpty()) {
-        out.add(FieldBinlog.newBuilder().setFieldId(f.getFieldId()).addAllBinlogs(fresh).build());
+        out.add(fresh.size() == f.getBinlogsCount() ? f
+            : FieldBinlog.newBuilder().setFieldId(f.getFieldId()).addAllBinlogs(fresh).build());
       }
     }
     return out;
   }
+
+  /** Whether {@code fields} list log {@code logId} under field {@code fieldId}. */
+  private static boolean listed(List<FieldBinlog> fields, long fieldId, long logId) {
+    for (FieldBinlog f : fields) {
+      if (f.getFieldId() == fieldId) {
+        for (Binlog l : f.getBinlogsList()) {
+          if (l.getLogId() == logId) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+
 
   private static long bytes(List<FieldBinlog> fields) {
     return fields.stream().flatMap(f -> f.getBinlogsList().stream()).mapToLong(Binlog::getSize).sum();

@@ -23,6 +23,7 @@ import io.raftcoord.proto.session.SetSessionSettings;
 import io.raftcoord.proto.session.StopSession;
 import io.raftcoord.statemachine.apply.ApplyContext;
 import io.raftcoord.statemachine.apply.ApplyResult;
+import io.raftcoord.statemachine.domain.AnyBody;
 import io.raftcoord.statemachine.domain.Claims;
 import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
@@ -95,16 +96,16 @@ public final class SessionDomain implements Domain {
   public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
     Any body = command.getDomain();
     try {
-      if (body.is(RegisterSession.class)) {
-        return control.register(ctx, body.unpack(RegisterSession.class));
-      } else if (body.is(StopSession.class)) {
-        return control.stop(ctx, body.unpack(StopSession.class).getSession());
-      } else if (body.is(RemoveSession.class)) {
-        return control.remove(ctx, body.unpack(RemoveSession.class).getSession());
-      } else if (body.is(ExpireSessions.class)) {
-        return control.expire(ctx, body.unpack(ExpireSessions.class));
-      } else if (body.is(SetSessionSettings.class)) {
-        return control.setSettings(ctx, body.unpack(SetSessionSettings.class));
+      if (AnyBody.is(body, RegisterSession.getDescriptor())) {
+        return control.register(ctx, RegisterSession.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, StopSession.getDescriptor())) {
+        return control.stop(ctx, StopSession.parseFrom(body.getValue()).getSession());
+      } else if (AnyBody.is(body, RemoveSession.getDescriptor())) {
+        return control.remove(ctx, RemoveSession.parseFrom(body.getValue()).getSession());
+      } else if (AnyBody.is(body, ExpireSessions.getDescriptor())) {
+        return control.expire(ctx, ExpireSessions.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, SetSessionSettings.getDescriptor())) {
+        return control.setSettings(ctx, SetSessionSettings.parseFrom(body.getValue()));
       }
     } catch (InvalidProtocolBufferException e) {
       return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "session command " + body.getTypeUrl() + " is malformed: "
@@ -129,10 +130,10 @@ public final class SessionDomain implements Domain {
   public QueryReply.Builder read(Query query) {
     Any body = query.getDomain();
     try {
-      if (body.is(ListSessions.class)) {
-        return list(body.unpack(ListSessions.class));
-      } else if (body.is(Heartbeat.class)) {
-        return heartbeat(body.unpack(Heartbeat.class));
+      if (AnyBody.is(body, ListSessions.getDescriptor())) {
+        return list(ListSessions.parseFrom(body.getValue()));
+      } else if (AnyBody.is(body, Heartbeat.getDescriptor())) {
+        return heartbeat(Heartbeat.parseFrom(body.getValue()));
       }
     } catch (InvalidProtocolBufferException e) {
       return new Refusal(ErrorCode.INVALID_ARGUMENT, "session query " + body.getTypeUrl() + " is malformed").queryReply();
@@ -168,7 +169,7 @@ public final class SessionDomain implements Domain {
 
   @Override
   public boolean leaderOnly(Query query) {
-    return query.getDomain().is(Heartbeat.class);
+    return AnyBody.is(query.getDomain(), Heartbeat.getDescriptor());
   }
 
   @Override
@@ -180,7 +181,7 @@ public final class SessionDomain implements Domain {
   @Override
   public List<Quota> quotas() {
     return List.of((caller, command) -> command.getBodyCase() == Command.BodyCase.DOMAIN
-        && command.getDomain().is(RegisterSession.class) ? control.overQuota() : Optional.empty());
+        && AnyBody.is(command.getDomain(), RegisterSession.getDescriptor()) ? control.overQuota() : Optional.empty());
   }
 
   @Override
@@ -195,7 +196,7 @@ public final class SessionDomain implements Domain {
 
   private static SessionEvent unpack(Record record) {
     try {
-      return record.getDomain().unpack(SessionEvent.class);
+      return SessionEvent.parseFrom(record.getDomain().getValue());
     } catch (InvalidProtocolBufferException e) {
       throw new IllegalStateException("corrupt session record", e);
     }
