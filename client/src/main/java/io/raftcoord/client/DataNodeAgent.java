@@ -1,37 +1,11 @@
 package io.raftcoord.client;
 
-import io.raftcoord.client.internal.Futures;
-import io.raftcoord.proto.ErrorCode;
-import io.raftcoord.proto.datacoord.Channel;
-import io.raftcoord.proto.datacoord.ChannelList;
-import io.raftcoord.proto.datacoord.ChannelWatchState;
-import io.raftcoord.proto.datacoord.DataCoordReply;
-import io.raftcoord.proto.datacoord.ListChannels;
-import io.raftcoord.proto.datacoord.ListSegments;
-import io.raftcoord.proto.datacoord.Segment;
-import io.raftcoord.proto.datacoord.SegmentAssignment;
-import io.raftcoord.proto.datacoord.SegmentList;
-import io.raftcoord.proto.datacoord.SegmentRequest;
-import io.raftcoord.proto.datacoord.SegmentState;
 import io.raftcoord.proto.session.Session;
-import io.raftcoord.proto.session.SessionRef;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * A simulated data node: a {@link NodeAgent} session in the {@code datanode} role that does a data
@@ -64,75 +38,32 @@ import org.slf4j.LoggerFactory;
  * and never block; the calls' completions only update state under the lock and schedule the next
  * step. A STOPPING node's channels are released only while another data node is ACTIVE (the
  * coordinator's channel duty has nowhere else to put them). Thread-safe.
+ *
+ * <p>This class is the facade; the work is done by its parts, which share one
+ * {@code DataNodeState} and its lock: {@code DataNodeLoop} (which step runs when),
+ * {@code ChannelWatcher} (the watch/release handshake), {@code IngestBatches} (the rows written),
+ * {@code ChannelSync} (reports, flushes and checkpoints) and {@code GracefulStop}.
  */
 public final class DataNodeAgent implements AutoCloseable {
-  private static final Logger LOG = LoggerFactory.getLogger(DataNodeAgent.class);
-  private static final List<SegmentState> ACTIVE = List.of(SegmentState.GROWING, SegmentState.SEALED,
-      SegmentState.FLUSHING);
-
-  private enum Step { POLL, SYNC, INGEST }
-
-  /** The channels' segments as listed at the start of a sync, and the sync's checkpoint timestamp. */
-  private record SyncView(Map<String, Map<Long, Segment>> byChannel, long checkpointTs) {
-    Map<Long, Segment> on(String channel) {
-      return byChannel.getOrDefault(channel, Map.of());
-    }
-  }
-
-  private final CoordClient client;
-  private final DataCoordClient dataCoord;
-  private final ScheduledExecutorService scheduler;
+  private final DataNodeState state = new DataNodeState();
+  private final Object lock = state.lock;
   private final IngestTarget target;
-  private final long pollNanos;
-  private final long syncNanos;
-  private final long batchNanos;
   private final NodeAgent.Listener userListener;
-
-  private final Object lock = new Object();
-  private final Map<String, DataChannel> channels = new TreeMap<>();
-  /**
-   * Channels refused with STALE_EPOCH, by name, with the assignment's state_changed_ms: the
-   * coordinator may list them as this node's until its channel duty moves them (the session
-   * ended under the node), and that assignment is not taken up again.
-   */
-  private final Map<String, Long> fenced = new HashMap<>();
-  private final DataNodeCounters counters = new DataNodeCounters();
-  private final IngestRate rate;
-  private final List<CompletableFuture<Void>> ingestIdle = new ArrayList<>();
-  /** Waiting for the next sync to start, and for the running one to end. */
-  private final List<CompletableFuture<Void>> syncWaiting = new ArrayList<>();
-  private final List<CompletableFuture<Void>> syncRunning = new ArrayList<>();
+  private final IngestBatches ingest;
+  private final DataNodeLoop loop;
+  private final ChannelWatcher watcher;
+  private final ChannelSync sync;
   private volatile NodeAgent node;
-  /** The session the channels belong to; null while the NodeAgent registers again. */
-  private Session session;
-  /** Bumped whenever the channels are dropped wholesale; a completion of an older generation is ignored. */
-  private long generation;
-  private boolean closed;
-  private Step running;
-  private long nextPoll;
-  private long nextSync;
-  private long nextIngest;
-  private ScheduledFuture<?> timer;
-  private CompletableFuture<Void> released;
-  private boolean stopping;
-  private long stoppedAtNanos;
-  private boolean polledSinceStop;
-  private ErrorCode lastStepError;
 
   private DataNodeAgent(Builder b, IngestTarget target) {
-    this.client = b.client;
-    this.dataCoord = b.client.dataCoord();
-    this.scheduler = b.client.sessions().agentScheduler();
+    DataCoordClient dataCoord = b.client.dataCoord();
     this.target = target;
-    this.pollNanos = b.pollInterval.toNanos();
-    this.syncNanos = b.syncInterval.toNanos();
-    this.batchNanos = b.batchInterval.toNanos();
     this.userListener = b.listener;
-    this.rate = new IngestRate(target == null ? 0 : b.rowsPerSecond);
-    long now = System.nanoTime();
-    this.nextPoll = now;
-    this.nextSync = now + syncNanos;
-    this.nextIngest = now + batchNanos;
+    this.ingest = new IngestBatches(state, b.client, dataCoord, target, target == null ? 0 : b.rowsPerSecond);
+    this.loop = new DataNodeLoop(state, b.client.sessions().agentScheduler(), b.pollInterval, b.syncInterval,
+        b.batchInterval, new Steps());
+    this.watcher = new ChannelWatcher(state, dataCoord, loop);
+    this.sync = new ChannelSync(state, b.client, dataCoord, target, watcher);
   }
 
   public static Builder builder(CoordClient client, String address) {
@@ -143,25 +74,21 @@ public final class DataNodeAgent implements AutoCloseable {
 
   public DataNodeStats stats() {
     synchronized (lock) {
-      long buffered = 0;
-      for (DataChannel c : channels.values()) {
-        buffered += c.unreportedRows();
-      }
-      return counters.snapshot(buffered, channels.size());
+      return state.statsLocked();
     }
   }
 
   /** The current session (null while registering again after a loss). */
   public Session session() {
     synchronized (lock) {
-      return session;
+      return state.session;
     }
   }
 
   /** The channels this node holds now (watching, watched or releasing), by name. */
   public List<String> channels() {
     synchronized (lock) {
-      return List.copyOf(channels.keySet());
+      return List.copyOf(state.channels.keySet());
     }
   }
 
@@ -182,9 +109,9 @@ public final class DataNodeAgent implements AutoCloseable {
       throw new IllegalStateException("this data node was built without an ingest target");
     }
     synchronized (lock) {
-      rate.set(rows);
+      ingest.rowsPerSecondLocked(rows);
     }
-    wake();
+    loop.wake();
   }
 
   /**
@@ -194,9 +121,8 @@ public final class DataNodeAgent implements AutoCloseable {
   public CompletableFuture<Void> stopIngest() {
     CompletableFuture<Void> idle = new CompletableFuture<>();
     synchronized (lock) {
-      rate.set(0);
-      if (running == Step.INGEST) {
-        ingestIdle.add(idle);
+      ingest.rowsPerSecondLocked(0);
+      if (loop.awaitIngestLocked(idle)) {
         return idle;
       }
     }
@@ -211,17 +137,7 @@ public final class DataNodeAgent implements AutoCloseable {
    * the counters after the coordinator already shows the outcome.
    */
   public CompletableFuture<Void> syncNow() {
-    CompletableFuture<Void> done = new CompletableFuture<>();
-    synchronized (lock) {
-      if (closed) {
-        done.complete(null);
-        return done;
-      }
-      syncWaiting.add(done);
-      nextSync = System.nanoTime();
-    }
-    wake();
-    return done;
+    return loop.syncNow();
   }
 
   /**
@@ -235,20 +151,16 @@ public final class DataNodeAgent implements AutoCloseable {
   public CompletableFuture<Void> stopGracefully() {
     CompletableFuture<Void> done;
     synchronized (lock) {
-      rate.set(0);
-      if (released == null) {
-        released = new CompletableFuture<>();
-      }
-      done = released;
+      ingest.rowsPerSecondLocked(0);
+      done = state.stop.futureLocked();
     }
     node.stopGracefully();
     synchronized (lock) {
-      stopping = true;
-      stoppedAtNanos = System.nanoTime();
-      polledSinceStop = false;
-      nextPoll = stoppedAtNanos;
+      long now = System.nanoTime();
+      state.stop.stoppedLocked(now);
+      loop.pollAtLocked(now);
     }
-    wake();
+    loop.wake();
     return done;
   }
 
@@ -273,21 +185,12 @@ public final class DataNodeAgent implements AutoCloseable {
     List<CompletableFuture<Void>> waiters;
     CompletableFuture<Void> rel;
     synchronized (lock) {
-      if (closed) {
+      if (!loop.closeLocked()) {
         return false;
       }
-      closed = true;
-      if (timer != null) {
-        timer.cancel(false);
-      }
-      dropAllLocked(why);
-      waiters = new ArrayList<>(ingestIdle);
-      waiters.addAll(syncWaiting);
-      waiters.addAll(syncRunning);
-      ingestIdle.clear();
-      syncWaiting.clear();
-      syncRunning.clear();
-      rel = released;
+      state.dropAllLocked(why);
+      waiters = loop.takeWaitersLocked();
+      rel = state.stop.askedLocked();
     }
     waiters.forEach(w -> w.complete(null));
     if (rel != null) {
@@ -296,545 +199,27 @@ public final class DataNodeAgent implements AutoCloseable {
     return true;
   }
 
-  // ---- the step loop ----
-
   private DataNodeAgent start(NodeAgent.Builder nb) {
     // The first registered() callback comes from start(), before node is set: it only sets the session.
     node = nb.listener(new SessionListener()).start();
-    wake();
+    loop.wake();
     return this;
   }
 
-  private boolean ingesting() {
-    return target != null && rate.rowsPerSecond() > 0;
-  }
+  /** What each step of the loop does. */
+  private final class Steps implements DataNodeLoop.Runner {
+    @Override
+    public boolean ingesting() {
+      return ingest.ingestingLocked();
+    }
 
-  /** Schedules the next step when its time comes (nothing while one runs: its end does that). */
-  private void wake() {
-    synchronized (lock) {
-      if (closed || running != null) {
-        return;
-      }
-      if (timer != null) {
-        timer.cancel(false);
-      }
-      long now = System.nanoTime();
-      long delay = Math.min(nextPoll - now, nextSync - now);
-      if (ingesting()) {
-        delay = Math.min(delay, nextIngest - now);
-      }
-      try {
-        timer = scheduler.schedule(this::step, Math.max(0, delay), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException e) {
-        LOG.debug("data node {}: the client is closed; the node stops", serverId());
-      }
-    }
-  }
-
-  private void step() {
-    Step s = null;
-    long gen;
-    Session sess;
-    synchronized (lock) {
-      if (closed || running != null) {
-        return;
-      }
-      timer = null;
-      long now = System.nanoTime();
-      if (session == null) {
-        // Registering again: the registered() callback wakes the loop.
-        return;
-      }
-      // The step due longest goes first, so that slow calls stretch every interval alike and
-      // none starves the others.
-      long overdue = -1;
-      if (now - nextPoll > overdue) {
-        s = Step.POLL;
-        overdue = now - nextPoll;
-      }
-      if (now - nextSync > overdue) {
-        s = Step.SYNC;
-        overdue = now - nextSync;
-      }
-      if (ingesting() && now - nextIngest > overdue) {
-        s = Step.INGEST;
-      }
-      if (s == Step.POLL) {
-        nextPoll = now + pollNanos;
-      } else if (s == Step.SYNC) {
-        nextSync = now + syncNanos;
-      } else if (s == Step.INGEST) {
-        nextIngest = now + batchNanos;
-      }
-      if (s != null) {
-        running = s;
-      }
-      if (s == Step.SYNC) {
-        syncRunning.addAll(syncWaiting);
-        syncWaiting.clear();
-      }
-      gen = generation;
-      sess = session;
-    }
-    if (s == null) {
-      wake();
-      return;
-    }
-    CompletableFuture<Void> f;
-    try {
-      f = switch (s) {
-        case POLL -> poll(gen, sess, System.nanoTime());
-        case SYNC -> sync(gen, sess);
-        case INGEST -> ingest(gen);
+    @Override
+    public CompletableFuture<Void> run(DataNodeLoop.Step step, long generation, Session session) {
+      return switch (step) {
+        case POLL -> watcher.poll(generation, session, System.nanoTime());
+        case SYNC -> sync.sync(generation, session);
+        case INGEST -> ingest.batch(generation);
       };
-    } catch (RuntimeException e) {
-      f = CompletableFuture.failedFuture(e);
-    }
-    Step done = s;
-    f.whenComplete((v, err) -> finished(done, err));
-  }
-
-  private void finished(Step s, Throwable err) {
-    List<CompletableFuture<Void>> idle = List.of();
-    synchronized (lock) {
-      running = null;
-      if (err != null) {
-        CoordException e = Futures.toCoord(err);
-        counters.error(e.code());
-        // A failure repeating the previous one is not worth a warning each round.
-        String what = e.toString().lines().findFirst().orElse("");
-        if (e.code() != lastStepError) {
-          LOG.warn("data node {}: {} failed: {}", serverId(), s, what);
-        } else {
-          LOG.debug("data node {}: {} failed: {}", serverId(), s, what);
-        }
-        lastStepError = e.code();
-      } else {
-        lastStepError = null;
-      }
-      if (s == Step.INGEST && !ingestIdle.isEmpty()) {
-        idle = new ArrayList<>(ingestIdle);
-        ingestIdle.clear();
-      } else if (s == Step.SYNC && !syncRunning.isEmpty()) {
-        idle = new ArrayList<>(syncRunning);
-        syncRunning.clear();
-      }
-    }
-    idle.forEach(w -> w.complete(null));
-    wake();
-  }
-
-  private long serverId() {
-    Session s = session;
-    return s == null ? 0 : s.getServerId();
-  }
-
-  // ---- channels: watch and release ----
-
-  private CompletableFuture<Void> poll(long gen, Session sess, long startedNanos) {
-    return dataCoord.channelsAsync(ListChannels.newBuilder().setNodeId(sess.getServerId()).build())
-        .thenCompose(list -> onChannels(gen, sess, list, startedNanos));
-  }
-
-  private static boolean isMine(Channel c, Session sess) {
-    return c.getNode().getServerId() == sess.getServerId() && c.getNode().getEpoch() == sess.getEpoch();
-  }
-
-  private CompletableFuture<Void> onChannels(long gen, Session sess, ChannelList list, long startedNanos) {
-    List<String> toWatch = new ArrayList<>();
-    synchronized (lock) {
-      if (gen != generation) {
-        return CompletableFuture.completedFuture(null);
-      }
-      Set<String> mine = new HashSet<>();
-      boolean releasing = false;
-      for (Channel c : list.getChannelsList()) {
-        if (!isMine(c, sess) || fenced.getOrDefault(c.getName(), -1L) == c.getStateChangedMs()) {
-          continue;
-        }
-        DataChannel local = channels.get(c.getName());
-        switch (c.getState()) {
-          case TO_WATCH -> {
-            if (local == null) {
-              channels.put(c.getName(), new DataChannel(c.getName(), c.getCollectionId(), DataChannel.State.WATCHING));
-            }
-            toWatch.add(c.getName());
-            mine.add(c.getName());
-          }
-          case WATCH_SUCCESS -> {
-            if (local == null) {
-              // Our answer got through although its outcome was unknown to us.
-              channels.put(c.getName(), new DataChannel(c.getName(), c.getCollectionId(), DataChannel.State.WATCHED));
-            } else if (local.state == DataChannel.State.WATCHING) {
-              local.state = DataChannel.State.WATCHED;
-            }
-            mine.add(c.getName());
-          }
-          case TO_RELEASE -> {
-            if (local == null) {
-              channels.put(c.getName(), new DataChannel(c.getName(), c.getCollectionId(),
-                  DataChannel.State.RELEASING));
-            } else if (local.state != DataChannel.State.RELEASING) {
-              LOG.info("data node {}: releasing channel {} ({} rows to report first)", sess.getServerId(),
-                  c.getName(), local.unreportedRows());
-              local.state = DataChannel.State.RELEASING;
-            }
-            releasing = true;
-            mine.add(c.getName());
-          }
-          default -> {
-            // WATCH_FAILURE, RELEASE_SUCCESS, RELEASE_FAILURE: no longer this node's to work on.
-          }
-        }
-      }
-      for (Iterator<DataChannel> it = channels.values().iterator(); it.hasNext(); ) {
-        DataChannel c = it.next();
-        if (!mine.contains(c.name)) {
-          dropLocked(c, "the coordinator no longer lists it as this node's");
-          it.remove();
-        }
-      }
-      for (Channel c : list.getChannelsList()) {
-        DataChannel local = channels.get(c.getName());
-        if (local != null) {
-          local.stateChangedMs = c.getStateChangedMs();
-        }
-      }
-      // A fenced assignment that the coordinator changed (moved, or gave back anew) is forgotten.
-      Map<String, Long> stillFenced = new HashMap<>();
-      for (Channel c : list.getChannelsList()) {
-        if (isMine(c, sess) && fenced.getOrDefault(c.getName(), -1L) == c.getStateChangedMs()) {
-          stillFenced.put(c.getName(), c.getStateChangedMs());
-        }
-      }
-      fenced.clear();
-      fenced.putAll(stillFenced);
-      if (releasing) {
-        nextSync = System.nanoTime();
-      }
-      if (stopping && startedNanos - stoppedAtNanos >= 0) {
-        polledSinceStop = true;
-      }
-      checkReleasedLocked();
-    }
-    if (toWatch.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    SessionRef ref = SessionClient.ref(sess);
-    CompletableFuture<?>[] answers = toWatch.stream().map(name -> dataCoord
-        .reportChannelStateAsync(ref, name, ChannelWatchState.WATCH_SUCCESS)
-        .handle((r, err) -> {
-          watchAnswered(gen, name, err);
-          return null;
-        })).toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(answers);
-  }
-
-  private void watchAnswered(long gen, String name, Throwable err) {
-    synchronized (lock) {
-      if (gen != generation) {
-        return;
-      }
-      DataChannel c = channels.get(name);
-      if (err == null) {
-        counters.watches++;
-        if (c != null && c.state == DataChannel.State.WATCHING) {
-          c.state = DataChannel.State.WATCHED;
-          LOG.debug("data node {}: watching channel {}", serverId(), name);
-        }
-        return;
-      }
-      CoordException e = Futures.toCoord(err);
-      counters.error(e.code());
-      if (e.code() == ErrorCode.STALE_EPOCH && c != null) {
-        fenceLocked(c, "WATCH_SUCCESS got STALE_EPOCH");
-        channels.remove(name);
-      } else {
-        // The next poll still sees TO_WATCH and answers again, or drops the channel.
-        LOG.debug("data node {}: answering TO_WATCH of {} failed: {}", serverId(), name, e.toString());
-      }
-    }
-  }
-
-  private CompletableFuture<Void> releaseDrained(long gen, Session sess) {
-    List<String> drained = new ArrayList<>();
-    synchronized (lock) {
-      if (gen != generation) {
-        return CompletableFuture.completedFuture(null);
-      }
-      for (DataChannel c : channels.values()) {
-        if (c.state == DataChannel.State.RELEASING && c.unreportedRows() == 0 && c.unacknowledged == null) {
-          drained.add(c.name);
-        }
-      }
-    }
-    if (drained.isEmpty()) {
-      return CompletableFuture.completedFuture(null);
-    }
-    SessionRef ref = SessionClient.ref(sess);
-    CompletableFuture<?>[] answers = drained.stream().map(name -> dataCoord
-        .reportChannelStateAsync(ref, name, ChannelWatchState.RELEASE_SUCCESS)
-        .handle((r, err) -> {
-          releaseAnswered(gen, name, err);
-          return null;
-        })).toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(answers);
-  }
-
-  private void releaseAnswered(long gen, String name, Throwable err) {
-    synchronized (lock) {
-      if (gen != generation) {
-        return;
-      }
-      DataChannel c = channels.get(name);
-      if (c == null) {
-        return;
-      }
-      if (err == null) {
-        counters.releases++;
-        channels.remove(name);
-        LOG.info("data node {}: released channel {}", serverId(), name);
-        checkReleasedLocked();
-        return;
-      }
-      CoordException e = Futures.toCoord(err);
-      counters.error(e.code());
-      if (e.code() == ErrorCode.STALE_EPOCH) {
-        fenceLocked(c, "RELEASE_SUCCESS got STALE_EPOCH");
-        channels.remove(name);
-        checkReleasedLocked();
-      } else {
-        LOG.debug("data node {}: RELEASE_SUCCESS of {} failed, retrying at the next sync: {}", serverId(), name,
-            e.toString());
-      }
-    }
-  }
-
-  private void checkReleasedLocked() {
-    if (released != null && polledSinceStop && channels.isEmpty()) {
-      released.complete(null);
-    }
-  }
-
-  /** Forgets {@code c} (the caller removes it from the map); its unreported rows are lost. */
-  private void dropLocked(DataChannel c, String why) {
-    long lost = c.unreportedRows();
-    counters.rowsLost += lost;
-    counters.channelsLost++;
-    LOG.info("data node {}: dropped channel {} ({}); {} unreported row(s) lost", serverId(), c.name, why, lost);
-  }
-
-  /** Drops {@code c} after STALE_EPOCH and remembers the assignment, so the next poll does not take it up again. */
-  private void fenceLocked(DataChannel c, String why) {
-    dropLocked(c, why);
-    fenced.put(c.name, c.stateChangedMs);
-  }
-
-  private void dropAllLocked(String why) {
-    generation++;
-    fenced.clear();
-    for (DataChannel c : channels.values()) {
-      dropLocked(c, why);
-    }
-    channels.clear();
-  }
-
-  // ---- ingest ----
-
-  private CompletableFuture<Void> ingest(long gen) {
-    List<SegmentRequest> requests = new ArrayList<>();
-    synchronized (lock) {
-      if (gen != generation || target == null) {
-        return CompletableFuture.completedFuture(null);
-      }
-      List<DataChannel> open = new ArrayList<>();
-      for (DataChannel c : channels.values()) {
-        if (c.state == DataChannel.State.WATCHED && c.collectionId == target.collectionId()) {
-          open.add(c);
-        }
-      }
-      long rows = rate.take(System.nanoTime(), !open.isEmpty());
-      if (rows == 0) {
-        return CompletableFuture.completedFuture(null);
-      }
-      long[] split = IngestRate.split(rows, open.size());
-      for (int i = 0; i < split.length; i++) {
-        if (split[i] > 0) {
-          requests.add(SegmentRequest.newBuilder().setCollectionId(target.collectionId())
-              .setPartitionId(target.partitionId()).setChannel(open.get(i).name).setRows(split[i]).build());
-        }
-      }
-    }
-    return client.tso().nextAsync().thenCompose(ts -> dataCoord.assignAsync(requests)
-        .thenAccept(reply -> assigned(gen, ts, requests, reply)));
-  }
-
-  private void assigned(long gen, long ts, List<SegmentRequest> requests, DataCoordReply reply) {
-    synchronized (lock) {
-      counters.allocations++;
-      for (SegmentAssignment a : reply.getAssignmentsList()) {
-        if (a.getRows() <= 0) {
-          continue;
-        }
-        counters.rowsIngested += a.getRows();
-        DataChannel c = gen == generation ? channels.get(requests.get(a.getRequest()).getChannel()) : null;
-        if (c == null || c.state != DataChannel.State.WATCHED) {
-          // The channel went while the batch was assigned: its rows have nowhere to go.
-          counters.rowsLost += a.getRows();
-        } else {
-          c.buffer.add(a.getSegmentId(), a.getRows(), ts);
-        }
-      }
-    }
-  }
-
-  // ---- sync: binlog reports, flushes, checkpoints ----
-
-  private CompletableFuture<Void> sync(long gen, Session sess) {
-    synchronized (lock) {
-      if (gen != generation || channels.values().stream().noneMatch(DataChannel::syncs)) {
-        return CompletableFuture.completedFuture(null);
-      }
-    }
-    CompletableFuture<Map<String, Map<Long, Segment>>> listed = listActive(sess.getServerId(), 0, new HashMap<>());
-    // The checkpoint's timestamp is taken now, after every buffered batch got its own (one step
-    // at a time), so every row received below it is buffered and goes into this sync's reports.
-    CompletableFuture<Long> ts = client.tso().nextAsync();
-    return listed.thenCombine(ts, SyncView::new).thenCompose(view -> report(gen, sess, view));
-  }
-
-  /** The node's active segments by channel (paged). */
-  private CompletableFuture<Map<String, Map<Long, Segment>>> listActive(long nodeId, long afterId,
-                                                                       Map<String, Map<Long, Segment>> into) {
-    return dataCoord.segmentsAsync(ListSegments.newBuilder().setNodeId(nodeId).addAllStates(ACTIVE)
-        .setAfterId(afterId).build()).thenCompose((SegmentList page) -> {
-          long last = afterId;
-          for (Segment s : page.getSegmentsList()) {
-            into.computeIfAbsent(s.getChannel(), k -> new TreeMap<>()).put(s.getId(), s);
-            last = Math.max(last, s.getId());
-          }
-          if (page.getMore() && page.getSegmentsCount() > 0) {
-            return listActive(nodeId, last, into);
-          }
-          return CompletableFuture.completedFuture(into);
-        });
-  }
-
-  private CompletableFuture<Void> report(long gen, Session sess, SyncView view) {
-    int idsNeeded = 0;
-    synchronized (lock) {
-      if (gen != generation) {
-        return CompletableFuture.completedFuture(null);
-      }
-      for (DataChannel c : channels.values()) {
-        if (c.syncs() && c.unacknowledged == null) {
-          dropInactiveLocked(c, view.on(c.name));
-          idsNeeded += logIdsFor(c);
-        }
-      }
-    }
-    CompletableFuture<IdRange> ids = idsNeeded == 0 ? CompletableFuture.completedFuture(new IdRange(0, 0))
-        : client.ids().allocateAsync(idsNeeded);
-    return ids.thenCompose(range -> send(gen, sess, view, range)).thenCompose(v -> releaseDrained(gen, sess));
-  }
-
-  private int logIdsFor(DataChannel c) {
-    return target == null ? 0 : c.buffer.segmentIds().size() * target.fields().size();
-  }
-
-  /**
-   * Drops the buffered rows of segments the coordinator does not list as active on one of this
-   * node's channels: a report naming them would be refused whole (FAILED_PRECONDITION for a
-   * flushed or dropped segment, STALE_EPOCH for another node's channel).
-   */
-  private void dropInactiveLocked(DataChannel c, Map<Long, Segment> listed) {
-    for (Long id : List.copyOf(c.buffer.segmentIds())) {
-      if (!listed.containsKey(id)) {
-        long rows = c.buffer.drop(id);
-        counters.rowsLost += rows;
-        LOG.warn("data node {}: segment {} on {} is not among this node's active segments any more (flushed, "
-            + "dropped, or the channel is someone else's now); {} buffered row(s) lost", serverId(), id, c.name, rows);
-      }
-    }
-  }
-
-  private CompletableFuture<Void> send(long gen, Session sess, SyncView view, IdRange ids) {
-    List<ChannelReport> reports = new ArrayList<>();
-    synchronized (lock) {
-      if (gen != generation) {
-        return CompletableFuture.completedFuture(null);
-      }
-      SessionRef ref = SessionClient.ref(sess);
-      long[] next = {ids.start()};
-      for (DataChannel c : channels.values()) {
-        if (!c.syncs()) {
-          continue;
-        }
-        if (c.unacknowledged == null) {
-          dropInactiveLocked(c, view.on(c.name));
-          if (next[0] + logIdsFor(c) > ids.end()) {
-            continue;  // Not enough ids (cannot happen: nothing is buffered between plan and send); next sync.
-          }
-          c.unacknowledged = ChannelReport.build(ref, c.name, c.buffer.take(), view.on(c.name), target,
-              () -> next[0]++, view.checkpointTs());
-        }
-        reports.add(c.unacknowledged);
-      }
-    }
-    CompletableFuture<?>[] sends = reports.stream().map(r -> {
-      CompletableFuture<DataCoordReply> call = r.checkpointOnly()
-          ? dataCoord.saveCheckpointsAsync(r.message().getNode(), r.message().getCheckpointsList())
-          : dataCoord.saveBinlogPathsAsync(r.message());
-      return call.handle((reply, err) -> {
-        acknowledged(gen, r, err);
-        return null;
-      });
-    }).toArray(CompletableFuture[]::new);
-    return CompletableFuture.allOf(sends);
-  }
-
-  private void acknowledged(long gen, ChannelReport r, Throwable err) {
-    synchronized (lock) {
-      DataChannel c = gen == generation ? channels.get(r.channel()) : null;
-      if (c == null || c.unacknowledged != r) {
-        // The channel was dropped (session lost, closed) while the report was on its way, and its
-        // rows counted as lost; if it was applied after all, they are reported instead.
-        if (err == null) {
-          counters.rowsLost -= r.takenRows();
-          countAcknowledgedLocked(r);
-        }
-        return;
-      }
-      if (err == null) {
-        c.unacknowledged = null;
-        countAcknowledgedLocked(r);
-        return;
-      }
-      CoordException e = Futures.toCoord(err);
-      counters.error(e.code());
-      if (e.code() == ErrorCode.STALE_EPOCH) {
-        fenceLocked(c, "report got STALE_EPOCH");
-        channels.remove(c.name);
-        checkReleasedLocked();
-      } else if (e.outcomeUnknown()) {
-        LOG.debug("data node {}: report of {} has an unknown outcome, sending it again next sync: {}", serverId(),
-            c.name, e.toString());
-      } else {
-        counters.rowsLost += r.takenRows();
-        c.unacknowledged = null;
-        LOG.warn("data node {}: report of {} refused ({}); {} row(s) lost", serverId(), c.name, e.toString(),
-            r.takenRows());
-      }
-    }
-  }
-
-  private void countAcknowledgedLocked(ChannelReport r) {
-    counters.rowsReported += r.takenRows();
-    counters.rowsFlushed += r.flushedRows();
-    counters.segmentsFlushed += r.flushedSegments();
-    counters.checkpoints++;
-    if (!r.checkpointOnly()) {
-      counters.reports++;
     }
   }
 
@@ -844,21 +229,21 @@ public final class DataNodeAgent implements AutoCloseable {
     @Override
     public void registered(Session s) {
       synchronized (lock) {
-        if (session != null && session.getServerId() != s.getServerId()) {
-          dropAllLocked("session replaced");
+        if (state.session != null && state.session.getServerId() != s.getServerId()) {
+          state.dropAllLocked("session replaced");
         }
-        session = s;
+        state.session = s;
       }
       userListener.registered(s);
-      wake();
+      loop.wake();
     }
 
     @Override
     public void lost(Session s) {
       synchronized (lock) {
-        if (session != null && session.getServerId() == s.getServerId()) {
-          session = null;
-          dropAllLocked("session " + s.getServerId() + " lost");
+        if (state.session != null && state.session.getServerId() == s.getServerId()) {
+          state.session = null;
+          state.dropAllLocked("session " + s.getServerId() + " lost");
         }
       }
       userListener.lost(s);
