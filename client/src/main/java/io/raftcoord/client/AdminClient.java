@@ -107,7 +107,7 @@ public final class AdminClient {
   /** Digest of one replica's store, read linearizably on that replica. */
   public DumpReply dump(String peerId) {
     QueryBatch q = QueryBatch.newBuilder().addQueries(Query.newBuilder().setDump(DumpQuery.getDefaultInstance())).build();
-    return single(Futures.join(transport.readFrom(q.toByteArray(), peerId))).getDump();
+    return single(Futures.join(transport.readFromOnce(q.toByteArray(), peerId))).getDump();
   }
 
   /** Digest of one replica's store as it is now, without waiting for the leader. */

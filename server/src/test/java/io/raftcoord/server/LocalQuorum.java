@@ -1,6 +1,9 @@
 package io.raftcoord.server;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.raftcoord.proto.ClusterLayout;
+import io.raftcoord.statemachine.store.StoreDump;
 import io.raftcoord.statemachine.version.ApplyVersions;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -103,6 +106,41 @@ final class LocalQuorum implements AutoCloseable {
   int awaitLeader(Duration timeout) {
     await(() -> leader().isPresent(), timeout, "a leader");
     return leader().orElseThrow();
+  }
+
+  /**
+   * Asserts that the three replicas hold the same store. Duties on the leader (the TSO window,
+   * planners) may log entries at any time, so dumps are compared only once all three were taken at
+   * one applied index; each dump reads its applied index from the same store snapshot.
+   */
+  void assertStoresIdentical(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      StoreDump[] d = new StoreDump[3];
+      boolean sameIndex = true;
+      for (int i = 0; i < 3; i++) {
+        var state = replica(i + 1).stateMachine().state();
+        d[i] = state == null ? null : state.dump(true);
+        sameIndex &= d[i] != null && d[0] != null && d[i].appliedIndex() > 0
+            && d[i].appliedIndex() == d[0].appliedIndex();
+      }
+      if (sameIndex) {
+        for (int i = 1; i < 3; i++) {
+          assertEquals(d[0].entries(), d[i].entries(), "store of replica " + (i + 1));
+          assertEquals(d[0].digest(), d[i].digest(), "digest of replica " + (i + 1));
+        }
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout + " waiting for all replicas to apply one index");
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted comparing stores");
+      }
+    }
   }
 
   static void await(BooleanSupplier condition, Duration timeout, String what) {

@@ -11,7 +11,6 @@ import io.raftcoord.client.IdRange;
 import io.raftcoord.client.TimestampRange;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.Timestamps;
-import io.raftcoord.statemachine.store.StoreDump;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -132,28 +131,8 @@ class QuorumIntegrationTest {
       assertNotNull(installed);
 
       IdRange last = c.ids().allocate(1);
-      assertAllDumpsEqual(q, Duration.ofSeconds(30));
+      q.assertStoresIdentical(Duration.ofSeconds(30));
       assertEquals(last.end(), q.replica(follower).stateMachine().state().ids().nextId());
     }
-  }
-
-  /** The store's applied index, or -1 while the replica swaps in a snapshot. */
-  static long applied(LocalQuorum q, int i) {
-    var state = q.replica(i).stateMachine().state();
-    return state == null ? -1 : state.appliedIndex();
-  }
-
-  static void assertAllDumpsEqual(LocalQuorum q, Duration timeout) {
-    LocalQuorum.await(() -> {
-      long a1 = applied(q, 1);
-      return a1 > 0 && a1 == applied(q, 2) && a1 == applied(q, 3);
-    }, timeout, "all replicas to apply the same index");
-    StoreDump d1 = q.replica(1).stateMachine().state().dump(true);
-    StoreDump d2 = q.replica(2).stateMachine().state().dump(true);
-    StoreDump d3 = q.replica(3).stateMachine().state().dump(true);
-    assertEquals(d1.entries(), d2.entries());
-    assertEquals(d1.entries(), d3.entries());
-    assertEquals(d1.digest(), d2.digest());
-    assertEquals(d1.digest(), d3.digest());
   }
 }

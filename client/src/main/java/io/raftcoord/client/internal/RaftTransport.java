@@ -45,6 +45,8 @@ import org.slf4j.LoggerFactory;
 public final class RaftTransport implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RaftTransport.class);
   public static final RaftGroupId GROUP_ID = RaftGroupId.valueOf(ClusterLayout.GROUP_UUID);
+  /** When a read aimed at one replica is sent a second time (see {@link #readFrom}). */
+  static final Duration HEDGE_AFTER = Duration.ofSeconds(2);
 
   private final AtomicReferenceArray<RaftClient> clients;
   private final AtomicInteger next = new AtomicInteger();
@@ -142,9 +144,40 @@ public final class RaftTransport implements AutoCloseable {
     return withDeadline(-1, null, watcher.async().sendReadOnlyUnordered(message(query), null));
   }
 
-  /** A linearizable read served by {@code peerId} (a follower uses ReadIndex from the leader). */
+  /**
+   * A linearizable read served by {@code peerId} (a follower uses ReadIndex from the leader). If
+   * no answer came after {@link #HEDGE_AFTER}, the same read is sent once more and the first
+   * answer wins: a follower's ReadIndex round can be lost inside Ratis (seen on a fresh quorum,
+   * with every replica caught up), and a second round asks the leader again. Reads change
+   * nothing, so the duplicate is harmless.
+   */
   public CompletableFuture<byte[]> readFrom(byte[] query, String peerId) {
+    Call call = () -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId));
+    CompletableFuture<RaftClientReply> first = new CompletableFuture<>();
+    attempt(call, first);
+    CompletableFuture.delayedExecutor(HEDGE_AFTER.toMillis(), TimeUnit.MILLISECONDS, blocking)
+        .execute(() -> {
+          if (!first.isDone() && !closed) {
+            LOG.info("no answer from {} after {} ms; sending the read again", peerId, HEDGE_AFTER.toMillis());
+            attempt(call, first);
+          }
+        });
+    return withDeadline(-1, null, first);
+  }
+
+  /** As {@link #readFrom} without a second attempt, for reads too costly to send twice (a full store digest). */
+  public CompletableFuture<byte[]> readFromOnce(byte[] query, String peerId) {
     return targeted(() -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId)));
+  }
+
+  private void attempt(Call call, CompletableFuture<RaftClientReply> result) {
+    blocking.execute(() -> {
+      try {
+        result.complete(call.call());
+      } catch (IOException | RuntimeException e) {
+        result.completeExceptionally(e);
+      }
+    });
   }
 
   /** A possibly stale read of one replica's local state (status pages, convergence checks). */
