@@ -4,7 +4,7 @@
 # injects random faults with quiet gaps; then heals everything, checks the history and writes a
 # report folder. Stops by itself.
 #
-#   scripts/chaos.sh [--time S] [--faults kill,pause,partition,clock,disk,snapshot]
+#   scripts/chaos.sh [--time S] [--faults kill,pause,partition,clock,disk,snapshot,crash-majority,crash-all]
 #                    [--workloads tso,ids,ddl,kv,sessions,segments] [--seed N] [--report DIR]
 #                    [--planted-bug NAME --expect-violation] [--help for the rest]
 #

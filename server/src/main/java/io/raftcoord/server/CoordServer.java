@@ -49,7 +49,7 @@ public final class CoordServer implements Callable<Integer> {
   @Option(names = "--snapshot-threshold", description = "Log entries between automatic snapshots (default ${DEFAULT-VALUE}).")
   Long snapshotThreshold;
 
-  @Option(names = "--planted-bug", description = "TEST ONLY: enable a deliberate defect (tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch).")
+  @Option(names = "--planted-bug", description = "TEST ONLY: enable a deliberate defect (tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch, log-acks-before-flush).")
   List<String> plantedBugs;
 
   @Option(names = "--test-clock-control", description = "TEST ONLY: allow /admin/clock to skew this replica's clock.")

@@ -9,6 +9,16 @@ import java.util.Optional;
 public interface ChaosCluster {
   void kill9(int replica);
 
+  /**
+   * SIGKILLs several replicas at the same instant: every signal is sent before waiting for any
+   * exit, so none of them gets to write, flush or answer after another died.
+   */
+  default void kill9All(int... replicas) {
+    for (int r : replicas) {
+      kill9(r);
+    }
+  }
+
   void start(int replica) throws Exception;
 
   void sigstop(int replica);

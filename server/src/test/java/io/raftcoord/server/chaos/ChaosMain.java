@@ -33,8 +33,8 @@ public final class ChaosMain implements Callable<Integer> {
       description = "Seconds of load with faults (default ${DEFAULT-VALUE}); healing and checking come after.")
   long timeSeconds;
 
-  @Option(names = "--faults", paramLabel = "LIST", defaultValue = "kill,pause,partition,clock,disk,snapshot",
-      description = "Faults to choose from: kill,pause,partition,clock,disk,snapshot (default all). "
+  @Option(names = "--faults", paramLabel = "LIST", defaultValue = "kill,pause,partition,clock,disk,snapshot,crash-majority,crash-all",
+      description = "Faults to choose from: kill,pause,partition,clock,disk,snapshot,crash-majority,crash-all (default all). "
           + "Those this machine cannot do (partition/disk need root, ip, iptables, tmpfs) are reported and skipped.")
   String faults;
 
@@ -50,7 +50,7 @@ public final class ChaosMain implements Callable<Integer> {
 
   @Option(names = "--planted-bug", paramLabel = "NAME",
       description = "Enable a deliberate defect: tso-local, ids-memory-only, reaper-skips-grace, "
-          + "datacoord-accepts-stale-epoch (replicas), stale-read (the kv workload's clients).")
+          + "datacoord-accepts-stale-epoch, log-acks-before-flush (replicas), stale-read (the kv workload's clients).")
   List<String> plantedBugs = new ArrayList<>();
 
   @Option(names = "--expect-violation",

@@ -206,6 +206,31 @@ final class ChaosReplicas implements ChaosCluster, AutoCloseable {
   }
 
   @Override
+  public void kill9All(int... replicas) {
+    List<Process> victims = new ArrayList<>();
+    synchronized (this) {
+      for (int i : replicas) {
+        check(i);
+        reap(i);
+        Process p = processes[i - 1];
+        if (p == null) {
+          throw new IllegalStateException("replica n" + i + " is not running");
+        }
+        processes[i - 1] = null;
+        stopped[i - 1] = false;
+        victims.add(p);
+      }
+    }
+    victims.forEach(Process::destroyForcibly); // SIGKILL on Linux, all before any wait
+    for (int k = 0; k < victims.size(); k++) {
+      Process p = victims.get(k);
+      ReplicaJvm.sigkillAndWait(p, "replica n" + replicas[k]);
+      manifest.remove("pid", String.valueOf(p.pid()));
+    }
+    LOG.info("killed replicas {} with SIGKILL at once", java.util.Arrays.toString(replicas));
+  }
+
+  @Override
   public void kill9(int i) {
     Process p;
     synchronized (this) {

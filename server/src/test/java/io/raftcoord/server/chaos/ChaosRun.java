@@ -54,12 +54,13 @@ import org.slf4j.LoggerFactory;
 final class ChaosRun {
   private static final Logger LOG = LoggerFactory.getLogger(ChaosRun.class);
 
-  static final List<String> ALL_FAULTS = List.of("kill", "pause", "partition", "clock", "disk", "snapshot");
+  static final List<String> ALL_FAULTS = List.of("kill", "pause", "partition", "clock", "disk", "snapshot",
+      "crash-majority", "crash-all");
   static final List<String> ALL_WORKLOADS = List.of("tso", "ids", "ddl", "kv", "sessions", "segments");
   static final String KV_CLASS = "io.raftcoord.server.chaos.KvWorkload";
   /** Planted bugs of the replicas (server flag); the rest are the client's. */
   static final Set<String> SERVER_BUGS = Set.of("tso-local", "ids-memory-only", "reaper-skips-grace",
-      "datacoord-accepts-stale-epoch");
+      "datacoord-accepts-stale-epoch", "log-acks-before-flush");
   static final Set<String> CLIENT_BUGS = Set.of(RunEnv.CLIENT_BUG);
 
   /** How long healing may take before it is a liveness finding. */
@@ -232,6 +233,8 @@ final class ChaosRun {
           case "clock" -> new ClockFault();
           case "disk" -> new DiskFault(diskReason, manifest);
           case "snapshot" -> new SnapshotFault();
+          case "crash-majority" -> new MajorityCrashFault();
+          case "crash-all" -> new CrashAllFault();
           default -> throw new IllegalArgumentException("unknown fault " + f);
         });
       }

@@ -11,7 +11,7 @@ import java.util.Random;
  * {@link #unavailableReason} and is skipped.
  */
 public interface Fault {
-  /** The name used on the command line ({@code --faults kill,pause,partition,clock,disk,snapshot}). */
+  /** The name used on the command line ({@code --faults kill,pause,partition,clock,disk,snapshot,crash-majority,crash-all}). */
   String name();
 
   /** Why this fault cannot run here (e.g. no network namespaces), or empty if it can. */

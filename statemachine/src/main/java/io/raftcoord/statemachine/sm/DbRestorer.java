@@ -11,6 +11,7 @@ import java.util.stream.Stream;
  * the live one and swapped in by renames, so a crash leaves either the old or the new database,
  * and {@link #cleanLeftovers} removes the rest on the next start. SST files are immutable and
  * hard-linked; everything else (MANIFEST, OPTIONS, WAL) is copied because RocksDB appends to it.
+ * The new folder is forced to the device before the swap and each rename is forced after it.
  */
 final class DbRestorer {
   private DbRestorer() {}
@@ -38,11 +39,17 @@ final class DbRestorer {
         Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
       }
     }
+    // The new database must be on the device before it replaces the old one, and each rename
+    // before the next step, or a power loss could leave neither.
+    Fsync.tree(staging);
     SnapshotStore.deleteRecursively(old);
+    Path parent = dbDir.toAbsolutePath().getParent();
     if (Files.exists(dbDir)) {
       Files.move(dbDir, old, StandardCopyOption.ATOMIC_MOVE);
+      Fsync.dir(parent);
     }
     Files.move(staging, dbDir, StandardCopyOption.ATOMIC_MOVE);
+    Fsync.dir(parent);
     SnapshotStore.deleteRecursively(old);
   }
 
@@ -52,6 +59,7 @@ final class DbRestorer {
     if (!Files.exists(dbDir) && Files.exists(old)) {
       // crashed between the two renames: the old database is still the newest complete one
       Files.move(old, dbDir, StandardCopyOption.ATOMIC_MOVE);
+      Fsync.dir(dbDir.toAbsolutePath().getParent());
     }
     SnapshotStore.deleteRecursively(old);
   }

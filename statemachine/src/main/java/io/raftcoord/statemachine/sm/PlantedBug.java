@@ -21,7 +21,14 @@ public enum PlantedBug {
    * DataCoord does not fence channel writes: a binlog report or checkpoint from a node that no
    * longer owns the channel (an old epoch, a zombie) is accepted.
    */
-  DATACOORD_ACCEPTS_STALE_EPOCH;
+  DATACOORD_ACCEPTS_STALE_EPOCH,
+  /**
+   * The Raft log is kept in memory only: an entry is acknowledged to the leader, counts toward
+   * commit and is answered to the client without ever reaching the disk. A minority crash loses
+   * nothing (the others still hold the entry); a crash of a majority, or of all three, loses
+   * acknowledged writes.
+   */
+  LOG_ACKS_BEFORE_FLUSH;
 
   public static PlantedBug parse(String s) {
     for (PlantedBug b : values()) {
@@ -29,6 +36,6 @@ public enum PlantedBug {
         return b;
       }
     }
-    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch)");
+    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch, log-acks-before-flush)");
   }
 }

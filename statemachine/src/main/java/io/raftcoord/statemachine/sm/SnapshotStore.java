@@ -50,9 +50,18 @@ public final class SnapshotStore implements StateMachineStorage {
     return latest;
   }
 
-  /** Rescans the directory: after Ratis installed a snapshot it holds only the new one. */
-  public FileListSnapshotInfo reload() {
-    this.latest = scanLatest().orElse(null);
+  /**
+   * Rescans the directory: after Ratis installed a snapshot it holds only the new one. Ratis
+   * renames an installed snapshot into place without forcing it, so it is forced here, before
+   * the state machine restores from it and the log is continued after it.
+   */
+  public FileListSnapshotInfo reload() throws IOException {
+    FileListSnapshotInfo found = scanLatest().orElse(null);
+    if (found != null) {
+      Fsync.tree(dirFor(found.getTermIndex()));
+      Fsync.dir(smDir.toPath());
+    }
+    this.latest = found;
     return latest;
   }
 
@@ -100,7 +109,10 @@ public final class SnapshotStore implements StateMachineStorage {
   /** Publishes a completed checkpoint folder as the latest snapshot. */
   public FileListSnapshotInfo publish(Path tmp, TermIndex ti) throws IOException {
     Path dir = dirFor(ti);
+    // Durable before it counts: Ratis purges the log up to a published snapshot.
+    Fsync.tree(tmp);
     Files.move(tmp, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Fsync.dir(smDir.toPath());
     FileListSnapshotInfo info = describe(dir, ti);
     this.latest = info;
     return info;
