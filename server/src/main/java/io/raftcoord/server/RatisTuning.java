@@ -35,9 +35,8 @@ public final class RatisTuning {
     // Sync flush: an entry counts as flushed (and is acknowledged to the leader, and can commit)
     // only after the force() that covers it returned. Ratis 3.2.2's async flush marks as flushed
     // everything written when a force *completes*, including entries still in the user-space
-    // write buffer, and also after a failed force; its flush callback races the log worker on
-    // the pending-flush count (LogFlushIndexTest). Batching keeps entries/s low, so sync flush
-    // costs little here (docs/ARCHITECTURE.md, "Durability").
+    // write buffer, and also after a failed force (both shown by LogFlushIndexTest). Batching
+    // keeps entries/s low, so sync flush costs little here (docs/ARCHITECTURE.md, "Durability").
     RaftServerConfigKeys.Log.setAsyncFlushEnabled(p, false);
     RaftServerConfigKeys.Log.Appender.setBufferElementLimit(p, 16);
     // Also the largest entry the leader appends and the segment reader reads back: twice the

@@ -152,32 +152,14 @@ public final class RaftTransport implements AutoCloseable {
    * nothing, so the duplicate is harmless.
    */
   public CompletableFuture<byte[]> readFrom(byte[] query, String peerId) {
-    Call call = () -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId));
-    CompletableFuture<RaftClientReply> first = new CompletableFuture<>();
-    attempt(call, first);
-    CompletableFuture.delayedExecutor(HEDGE_AFTER.toMillis(), TimeUnit.MILLISECONDS, blocking)
-        .execute(() -> {
-          if (!first.isDone() && !closed) {
-            LOG.info("no answer from {} after {} ms; sending the read again", peerId, HEDGE_AFTER.toMillis());
-            attempt(call, first);
-          }
-        });
-    return withDeadline(-1, null, first);
+    return withDeadline(-1, null, HedgedCall.start(
+        () -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId)),
+        HEDGE_AFTER, blocking, () -> closed, "a read at " + peerId));
   }
 
   /** As {@link #readFrom} without a second attempt, for reads too costly to send twice (a full store digest). */
   public CompletableFuture<byte[]> readFromOnce(byte[] query, String peerId) {
     return targeted(() -> targeted.io().sendReadOnly(message(query), RaftPeerId.valueOf(peerId)));
-  }
-
-  private void attempt(Call call, CompletableFuture<RaftClientReply> result) {
-    blocking.execute(() -> {
-      try {
-        result.complete(call.call());
-      } catch (IOException | RuntimeException e) {
-        result.completeExceptionally(e);
-      }
-    });
   }
 
   /** A possibly stale read of one replica's local state (status pages, convergence checks). */

@@ -15,7 +15,9 @@ public interface Fault {
   String name();
 
   /** Why this fault cannot run here (e.g. no network namespaces), or empty if it can. */
-  Optional<String> unavailableReason(ChaosEnv env);
+  default Optional<String> unavailableReason(ChaosEnv env) {
+    return Optional.empty();
+  }
 
   void inject(ChaosEnv env, Random random) throws Exception;
 }

@@ -3,7 +3,6 @@ package io.raftcoord.server.chaos;
 import static io.raftcoord.server.chaos.Steps.m;
 
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Random;
 
 /**
@@ -16,11 +15,6 @@ final class KillFault implements Fault {
   @Override
   public String name() {
     return "kill";
-  }
-
-  @Override
-  public Optional<String> unavailableReason(ChaosEnv env) {
-    return Optional.empty();
   }
 
   @Override

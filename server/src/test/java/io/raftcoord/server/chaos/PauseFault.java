@@ -18,11 +18,6 @@ final class PauseFault implements Fault {
   }
 
   @Override
-  public Optional<String> unavailableReason(ChaosEnv env) {
-    return Optional.empty();
-  }
-
-  @Override
   public void inject(ChaosEnv env, Random random) throws Exception {
     ChaosCluster c = env.cluster();
     int victim = c.awaitLeader(Duration.ofSeconds(30));

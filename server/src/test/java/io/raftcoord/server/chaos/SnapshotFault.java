@@ -33,11 +33,6 @@ final class SnapshotFault implements Fault {
   }
 
   @Override
-  public Optional<String> unavailableReason(ChaosEnv env) {
-    return Optional.empty();
-  }
-
-  @Override
   public void inject(ChaosEnv env, Random random) throws Exception {
     ChaosCluster c = env.cluster();
     int leader = c.awaitLeader(Duration.ofSeconds(30));
