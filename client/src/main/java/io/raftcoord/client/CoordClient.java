@@ -29,6 +29,7 @@ public final class CoordClient implements AutoCloseable {
   private final CatalogClient catalog;
   private final SessionClient sessions;
   private final DataCoordClient dataCoord;
+  private final QueryCoordClient queryCoord;
   private MetadataCache cache;
 
   private CoordClient(Builder b) {
@@ -44,6 +45,8 @@ public final class CoordClient implements AutoCloseable {
     this.sessions = new SessionClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
         b.deadline.toMillis()), new HeartbeatPipeline(transport, b.authToken, b.deadline.toMillis()));
     this.dataCoord = new DataCoordClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
+        b.deadline.toMillis()));
+    this.queryCoord = new QueryCoordClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
         b.deadline.toMillis()));
   }
 
@@ -76,6 +79,10 @@ public final class CoordClient implements AutoCloseable {
   /** DataCoord: segments, binlog reports, channels, flush (a data node embeds a {@link NodeAgent} instead). */
   public DataCoordClient dataCoord() {
     return dataCoord;
+  }
+
+  public QueryCoordClient queryCoord() {
+    return queryCoord;
   }
 
   /**

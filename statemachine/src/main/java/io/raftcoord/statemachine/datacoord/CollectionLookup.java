@@ -6,10 +6,10 @@ import io.raftcoord.statemachine.catalog.Catalog;
 import java.util.Optional;
 
 /** Finds a collection by id, or by database (empty: {@code default}) and name or alias. */
-final class CollectionLookup {
+public final class CollectionLookup {
   private CollectionLookup() {}
 
-  static Optional<CollectionInfo> resolve(Catalog catalog, String db, String name, long id) {
+  public static Optional<CollectionInfo> resolve(Catalog catalog, String db, String name, long id) {
     if (id > 0) {
       return catalog.collection(id);
     }

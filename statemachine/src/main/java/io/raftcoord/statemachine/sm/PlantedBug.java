@@ -28,7 +28,13 @@ public enum PlantedBug {
    * nothing (the others still hold the entry); a crash of a majority, or of all three, loses
    * acknowledged writes.
    */
-  LOG_ACKS_BEFORE_FLUSH;
+  LOG_ACKS_BEFORE_FLUSH,
+  /**
+   * QueryCoord promotes the next target (and marks a load LOADED) once every segment is placed,
+   * without waiting until the replicas report serving it: readers are sent to nodes that do not
+   * have the data yet.
+   */
+  QUERYCOORD_LOADED_BEFORE_SERVED;
 
   public static PlantedBug parse(String s) {
     for (PlantedBug b : values()) {
@@ -36,6 +42,6 @@ public enum PlantedBug {
         return b;
       }
     }
-    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch, log-acks-before-flush)");
+    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch, log-acks-before-flush, querycoord-loaded-before-served)");
   }
 }

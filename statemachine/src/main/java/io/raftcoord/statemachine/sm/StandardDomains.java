@@ -6,6 +6,7 @@ import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.ids.IdDomain;
 import io.raftcoord.statemachine.ids.IdControl;
+import io.raftcoord.statemachine.querycoord.QueryCoordDomain;
 import io.raftcoord.statemachine.session.SessionDomain;
 import io.raftcoord.statemachine.tso.TsoControl;
 import io.raftcoord.statemachine.tso.TsoDomain;
@@ -26,12 +27,14 @@ public final class StandardDomains {
   public static List<Domain> create(Core core, DomainEnv env) {
     CatalogDomain catalog = new CatalogDomain(core.ids(), core.tso(), core.versions());
     SessionDomain sessions = new SessionDomain(core.ids(), env);
+    DataCoordDomain data = new DataCoordDomain(catalog.catalog(), sessions.table(), core.ids(), core.tso(), env);
     return List.of(
         new TsoDomain(core.tso()),
         new IdDomain(core.ids()),
         new VersionDomain(core.versions(), env.replicaId()),
         catalog,
         sessions,
-        new DataCoordDomain(catalog.catalog(), sessions.table(), core.ids(), core.tso(), env));
+        data,
+        new QueryCoordDomain(catalog.catalog(), sessions.table(), data.table(), core.ids(), env));
   }
 }
