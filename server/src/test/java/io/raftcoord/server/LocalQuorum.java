@@ -143,9 +143,13 @@ final class LocalQuorum implements AutoCloseable {
     }
   }
 
+  /**
+   * Polls {@code condition} until it holds; a read that fails with an unknown outcome (no leader
+   * for a moment on a loaded machine) counts as "not yet".
+   */
   static void await(BooleanSupplier condition, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
+    while (!holds(condition)) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out after " + timeout + " waiting for " + what);
       }
@@ -155,6 +159,17 @@ final class LocalQuorum implements AutoCloseable {
         Thread.currentThread().interrupt();
         throw new AssertionError("interrupted waiting for " + what);
       }
+    }
+  }
+
+  private static boolean holds(BooleanSupplier condition) {
+    try {
+      return condition.getAsBoolean();
+    } catch (io.raftcoord.client.CoordException e) {
+      if (e.outcomeUnknown()) {
+        return false;
+      }
+      throw e;
     }
   }
 

@@ -7,6 +7,8 @@ import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.CoordException;
 import io.raftcoord.client.DataNodeAgent;
 import io.raftcoord.client.QueryNodeAgent;
+import io.raftcoord.client.routing.RoutingPolicy;
+import io.raftcoord.client.routing.SearchRouter;
 import io.raftcoord.proto.CreateCollectionRequest;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.datacoord.DataCoordReply;
@@ -115,6 +117,64 @@ class QueryCoordIntegrationTest {
     }
   }
 
+  /**
+   * Routes 1,200 requests over the loaded plan with each policy: round robin splits them evenly,
+   * weighted round robin by the replicas' node capacity, least outstanding (requests held open
+   * longer on the first replica) sends more to the other.
+   */
+  private static void assertRoutingSpread(SearchPlan plan) {
+    SearchRouter rr = new SearchRouter(plan, RoutingPolicy.roundRobin());
+    List<Long> ids = rr.candidates();
+    assertEquals(2, ids.size(), plan.toString());
+    Map<Long, Integer> even = new HashMap<>();
+    for (int i = 0; i < 1_200; i++) {
+      try (SearchRouter.Route r = rr.acquire()) {
+        even.merge(r.replicaId(), 1, Integer::sum);
+      }
+    }
+    assertEquals(Map.of(ids.get(0), 600, ids.get(1), 600), even);
+
+    Map<Long, Long> weight = new HashMap<>();
+    for (ChannelRoute ch : plan.getChannelsList()) {
+      for (ReplicaRoute r : ch.getReplicasList()) {
+        Set<Long> nodes = new HashSet<>();
+        nodes.add(r.getDelegator());
+        r.getNodesList().forEach(n -> nodes.add(n.getNodeId()));
+        weight.merge(r.getReplicaId(), 0L, Long::sum);
+        weight.put(r.getReplicaId(), Math.max(weight.get(r.getReplicaId()),
+            nodes.stream().mapToLong(n -> plan.getNodeCapacityOrDefault(n, 0)).sum()));
+      }
+    }
+    SearchRouter wrr = new SearchRouter(plan, RoutingPolicy.weightedRoundRobin());
+    long total = weight.get(ids.get(0)) + weight.get(ids.get(1));
+    int requests = (int) (total * 100);
+    Map<Long, Integer> weighted = new HashMap<>();
+    for (int i = 0; i < requests; i++) {
+      try (SearchRouter.Route r = wrr.acquire()) {
+        weighted.merge(r.replicaId(), 1, Integer::sum);
+      }
+    }
+    assertEquals(Map.of(ids.get(0), (int) (weight.get(ids.get(0)) * 100), ids.get(1),
+        (int) (weight.get(ids.get(1)) * 100)), weighted, "weights " + weight);
+
+    SearchRouter least = new SearchRouter(plan, RoutingPolicy.leastOutstanding());
+    List<SearchRouter.Route> slow = new ArrayList<>();
+    Map<Long, Integer> byLoad = new HashMap<>();
+    for (int i = 0; i < 1_200; i++) {
+      SearchRouter.Route r = least.acquire();
+      byLoad.merge(r.replicaId(), 1, Integer::sum);
+      if (r.replicaId() == ids.get(0)) {
+        slow.add(r);  // the first replica holds its requests for 3 rounds
+        if (slow.size() > 3) {
+          slow.remove(0).close();
+        }
+      } else {
+        r.close();
+      }
+    }
+    assertTrue(byLoad.get(ids.get(1)) > 2 * byLoad.get(ids.get(0)), byLoad.toString());
+  }
+
   @Test
   void loadsTwoReplicasSurvivesANodeLossMovesAReplicaAndReleases() throws Exception {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
@@ -127,7 +187,7 @@ class QueryCoordIntegrationTest {
       try {
         for (int i = 0; i < 2; i++) {
           nodes.add(QueryNodeAgent.builder(c, "127.0.0.1:" + (43_000 + i)).heartbeatInterval(Duration.ofMillis(300))
-              .pollInterval(Duration.ofMillis(50)).loadPerSegment(Duration.ofMillis(20)).start());
+              .pollInterval(Duration.ofMillis(50)).loadPerSegment(Duration.ofMillis(20)).capacity(i + 1).start());
         }
         CoordException refused = org.junit.jupiter.api.Assertions.assertThrows(CoordException.class,
             () -> c.queryCoord().load("", COLLECTION, 3, List.of()));
@@ -135,7 +195,7 @@ class QueryCoordIntegrationTest {
         assertTrue(refused.getMessage().contains("__default_resource_group has 2 of 3 (short by 1)"), refused.getMessage());
         for (int i = 2; i < 4; i++) {
           nodes.add(QueryNodeAgent.builder(c, "127.0.0.1:" + (43_000 + i)).heartbeatInterval(Duration.ofMillis(300))
-              .pollInterval(Duration.ofMillis(50)).loadPerSegment(Duration.ofMillis(20)).start());
+              .pollInterval(Duration.ofMillis(50)).loadPerSegment(Duration.ofMillis(20)).capacity(i + 1).start());
         }
         c.queryCoord().load("", COLLECTION, 2, List.of());
         LocalQuorum.await(() -> loaded(c), WAIT, "the load to reach LOADED");
@@ -145,6 +205,7 @@ class QueryCoordIntegrationTest {
         long segments = segmentCount(plan);
         assertTrue(segments >= 6, plan.toString());
         assertOneCopyPerReplica(c, plan);
+        assertRoutingSpread(plan);
 
         QueryNodeAgent victim = nodes.remove(0);
         long victimId = victim.session().getServerId();

@@ -71,16 +71,15 @@ final class PlacementPlanner {
   }
 
   /**
-   * Moves off stopping nodes (every round), else, when {@code normal} and nothing of the replica is
-   * loading or moving, a few moves that even out delegators and segments.
+   * Moves off stopping nodes (every round, up to {@code drain_segments_per_round}), else, when
+   * {@code normal} and nothing of the replica is loading or moving, a few moves that even out
+   * delegators and segments.
    */
   static Steps balance(ReplicaView v, QueryCoordSettings s, SegmentBalancer balancer, boolean normal) {
     List<ReplicaView.Node> rw = v.nodes().stream().filter(n -> !n.stopping()).toList();
     List<SegmentPlace> segs = new ArrayList<>();
     List<ChannelPlace> chans = new ArrayList<>();
-    boolean unsettled = v.segments().stream().anyMatch(i -> i.node() == 0 || !i.served() || i.moving())
-        || v.channels().stream().anyMatch(i -> i.node() == 0 || !i.served() || i.moving());
-    if (rw.isEmpty() || unsettled) {
+    if (rw.isEmpty()) {
       return new Steps(segs, chans);
     }
     List<Long> stopping = v.nodes().stream().filter(ReplicaView.Node::stopping).map(ReplicaView.Node::id).toList();
@@ -89,22 +88,29 @@ final class PlacementPlanner {
     v.segments().forEach(i -> byId.put(i.id(), i));
     List<SegmentBalancer.NodeLoad> loads = loads(v, rw);
     if (!stopping.isEmpty()) {
+      // A drain does not wait for the rest of the replica to settle (new segments may keep coming);
+      // only what is not already moving leaves, so a move in flight is never cut short.
       for (ReplicaView.Item c : v.channels()) {
-        if (stopping.contains(c.node())) {
+        if (stopping.contains(c.node()) && !c.moving()) {
           long to = fewestDelegators(rw, delegators, 0);
           delegators.merge(to, 1, Integer::sum);
           chans.add(ChannelPlace.newBuilder().setChannel(c.name()).setReplicaId(v.replicaId()).setNodeId(to)
               .setExpectedNodeId(c.stored()).setMove(true).build());
         }
       }
-      List<SegmentBalancer.Seg> leaving = v.segments().stream().filter(i -> stopping.contains(i.node()))
+      List<SegmentBalancer.Seg> leaving = v.segments().stream().filter(i -> stopping.contains(i.node()) && !i.moving())
           .map(i -> new SegmentBalancer.Seg(i.id(), i.rows(), i.node())).toList();
       for (SegmentBalancer.Plan p : balancer.assign(leaving, loads, true, s.getDrainSegmentsPerRound())) {
         segs.add(place(v, byId.get(p.segmentId()), p.to(), true));
       }
-      if (!stopping.isEmpty() && (!segs.isEmpty() || !chans.isEmpty())) {
+      if (!segs.isEmpty() || !chans.isEmpty()) {
         return new Steps(segs, chans);
       }
+    }
+    boolean unsettled = v.segments().stream().anyMatch(i -> i.node() == 0 || !i.served() || i.moving())
+        || v.channels().stream().anyMatch(i -> i.node() == 0 || !i.served() || i.moving());
+    if (unsettled) {
+      return new Steps(segs, chans);
     }
     if (!normal) {
       return new Steps(segs, chans);
