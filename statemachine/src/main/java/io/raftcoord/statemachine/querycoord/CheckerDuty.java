@@ -10,6 +10,7 @@ import io.raftcoord.proto.querycoord.PlaceTasks;
 import io.raftcoord.proto.querycoord.QueryCoordSettings;
 import io.raftcoord.proto.querycoord.Replica;
 import io.raftcoord.proto.querycoord.SegmentPlace;
+import io.raftcoord.proto.session.Session;
 import io.raftcoord.statemachine.domain.LeaderDuty;
 import io.raftcoord.statemachine.session.SessionTable;
 import java.util.ArrayList;
@@ -30,6 +31,15 @@ final class CheckerDuty implements LeaderDuty {
   private final boolean waitForServing;
   /** Leader-local: when the last normal balance round ran. */
   private long lastNormalBalanceMs = Long.MIN_VALUE / 2;
+  /**
+   * Leader-local: what the last full round saw (table changes, query-node sessions, leadership) and
+   * until when its plan stays valid (the earliest task or load timeout it found, and at most
+   * {@link #FULL_ROUND_MS} later in any case, in case a proposal was lost). A round that would see
+   * the same state before then is skipped: planning is a pure function of it.
+   */
+  private long lastSignature;
+  private long validUntilMs = Long.MIN_VALUE;
+  static final long FULL_ROUND_MS = 2_000;
 
   private CheckerDuty(QueryCoordTable table, SessionTable sessions, boolean balance, boolean waitForServing) {
     this.table = table;
@@ -62,9 +72,14 @@ final class CheckerDuty implements LeaderDuty {
       return List.of();
     }
     QueryCoordSettings s = table.settings();
+    boolean normal = balance && when.nowMs() - lastNormalBalanceMs >= s.getBalanceIntervalMs();
+    long signature = signature(when);
+    if (signature == lastSignature && when.leaderTimeMs() < validUntilMs && (!balance || !normal)) {
+      return List.of();
+    }
     SegmentBalancer balancer = SegmentBalancer.of(s);
     ReplicaViews views = new ReplicaViews(table, sessions);
-    boolean normal = balance && when.nowMs() - lastNormalBalanceMs >= s.getBalanceIntervalMs();
+    long due = when.leaderTimeMs() + FULL_ROUND_MS;
     List<SegmentPlace> segs = new ArrayList<>();
     List<ChannelPlace> chans = new ArrayList<>();
     List<Command> out = new ArrayList<>();
@@ -72,6 +87,7 @@ final class CheckerDuty implements LeaderDuty {
     for (CollectionLoad l : table.loads().values()) {
       for (Replica r : table.replicasOf(l.getCollectionId()).values()) {
         ReplicaView v = views.of(r);
+        due = Math.min(due, nextTimeout(v, s));
         PlacementPlanner.Steps steps = balance ? PlacementPlanner.balance(v, s, balancer, normal)
             : PlacementPlanner.check(v, s, balancer, when.leaderTimeMs());
         segs.addAll(steps.segments());
@@ -79,10 +95,17 @@ final class CheckerDuty implements LeaderDuty {
       }
       if (!balance) {
         observe(l, s, serving, when).ifPresent(out::add);
+        if (l.getState() == LoadState.LOADING) {
+          due = Math.min(due, l.getCreatedMs() + s.getLoadTimeoutMs());
+        }
       }
     }
     if (normal) {
       lastNormalBalanceMs = when.nowMs();
+    }
+    if (!balance || normal) {
+      lastSignature = signature;
+      validUntilMs = due;
     }
     for (int i = 0; i < Math.max(segs.size(), chans.size()); i += MAX_STEPS_PER_COMMAND) {
       out.add(0, Command.newBuilder().setDomain(Any.pack(PlaceTasks.newBuilder()
@@ -91,6 +114,31 @@ final class CheckerDuty implements LeaderDuty {
           .setPlannedRevision(when.revision()).build())).build());
     }
     return out;
+  }
+
+  /** The state a round plans from: committed QueryCoord records, query-node sessions, this leadership. */
+  private long signature(When when) {
+    long h = table.changes() * 1_000_003L + when.leaderSinceMs();
+    for (Session n : QueryNodes.live(sessions).values()) {
+      h = h * 31 + n.getServerId() * 7 + n.getEpoch() + n.getStateValue();
+    }
+    return h;
+  }
+
+  /** When the earliest placement of the view that is not served yet times out. */
+  private static long nextTimeout(ReplicaView v, QueryCoordSettings s) {
+    long due = Long.MAX_VALUE;
+    for (ReplicaView.Item i : v.segments()) {
+      if (i.node() != 0 && !i.served() && !i.moving()) {
+        due = Math.min(due, i.placedMs() + s.getSegmentTaskTimeoutMs());
+      }
+    }
+    for (ReplicaView.Item i : v.channels()) {
+      if (i.node() != 0 && !i.served() && !i.moving()) {
+        due = Math.min(due, i.placedMs() + s.getChannelTaskTimeoutMs());
+      }
+    }
+    return due;
   }
 
   private java.util.Optional<Command> observe(CollectionLoad l, QueryCoordSettings s, Serving serving, When when) {

@@ -85,7 +85,7 @@ final class QueryCoordReads {
   /**
    * Milvus's formula against the next target: per partition, served channels and segments summed
    * over the replicas, over (segments + channels) × replicas; the collection averages its
-   * partitions. 100 only once the load is LOADED and the next target is current.
+   * partitions. 100 once the load is LOADED.
    */
   private void progress(CollectionLoad l, LoadStateReply.Builder out) {
     List<Replica> replicas = new ArrayList<>(table.replicasOf(l.getCollectionId()).values());
@@ -108,7 +108,9 @@ final class QueryCoordReads {
         acc[0] += serving.segmentServer(r, s) != 0 ? 1 : 0;
       }
     }
-    boolean done = l.getState() == LoadState.LOADED && !serving.targetsDiffer(l.getCollectionId());
+    // A LOADED collection serves its current target whole: 100, as Milvus reports it, even while a
+    // newer next target (fresh flushes) is being loaded behind it.
+    boolean done = l.getState() == LoadState.LOADED;
     long sum = 0;
     for (Map.Entry<Long, int[]> e : perPartition.entrySet()) {
       long denominator = (long) (e.getValue()[1] + channels) * Math.max(1, replicas.size());

@@ -68,6 +68,8 @@ public final class QueryCoordTable {
   private final Map<Long, TreeSet<String>> channelWork = new HashMap<>();
   private QueryCoordSettings stored = QueryCoordSettings.getDefaultInstance();
   private QueryCoordSettings settings = QueryCoordSettingsDefaults.effective(stored);
+  /** Records replayed since this table was loaded: lets the checkers skip rounds when nothing changed. */
+  private long changes;
 
   public void load(CoordStore store) {
     groups.clear();
@@ -84,6 +86,7 @@ public final class QueryCoordTable {
     segmentWork.clear();
     channelWork.clear();
     groups.put(DEFAULT_GROUP, DEFAULT_GROUP_CONFIG);
+    changes++;
     byte[] v = store.get(CF, SETTINGS_KEY);
     stored = v == null ? QueryCoordSettings.getDefaultInstance() : parse(QueryCoordSettings.parser(), v, "settings");
     settings = QueryCoordSettingsDefaults.effective(stored);
@@ -115,6 +118,7 @@ public final class QueryCoordTable {
   }
 
   public void replay(QueryCoordEvent e, StoreBatch sb) {
+    changes++;
     switch (e.getKind()) {
       case GROUP_PUT -> {
         groups.put(e.getGroup().getName(), e.getGroup());
@@ -362,6 +366,11 @@ public final class QueryCoordTable {
   public Set<String> channelWork(long nodeId) {
     TreeSet<String> s = channelWork.get(nodeId);
     return s == null ? Set.of() : Collections.unmodifiableSet(s);
+  }
+
+  /** Grows with every replayed record (and every load): equal values mean the same state. */
+  public long changes() {
+    return changes;
   }
 
   public boolean isEmpty() {

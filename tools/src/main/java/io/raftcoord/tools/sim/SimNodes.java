@@ -5,6 +5,7 @@ import io.raftcoord.client.CoordException;
 import io.raftcoord.client.DataNodeAgent;
 import io.raftcoord.client.DataNodeStats;
 import io.raftcoord.client.NodeAgent;
+import io.raftcoord.client.QueryNodeAgent;
 import io.raftcoord.proto.ClusterLayout;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.tools.cli.CliSupport;
@@ -31,15 +32,19 @@ import picocli.CommandLine.Option;
  * real node embeds), in the foreground until interrupted or the duration ends. Data nodes
  * (datanode, streamingnode) are {@link DataNodeAgent}s: they watch and release the channels the
  * coordinator gives them, flush what it seals, save checkpoints and, with {@code --ingest}, write
- * rows into a collection. Interrupted (Ctrl-C, SIGTERM) or at the end, the nodes stop gracefully
+ * rows into a collection. Query nodes are {@link QueryNodeAgent}s: they load (after an optional
+ * delay per segment) and release what QueryCoord places on them and report their distribution.
+ * Interrupted (Ctrl-C, SIGTERM) or at the end, the nodes stop gracefully
  * and deregister (data nodes first stop ingesting and report what they buffered); killed with
  * SIGKILL, their sessions expire after the TTL, as a crashed node's would.
  */
 @Command(name = "simnodes", mixinStandardHelpOptions = true,
     description = "Run simulated nodes (session register + heartbeats; data nodes also watch channels, flush and "
-        + "optionally ingest) against a raftcoord quorum.")
+        + "optionally ingest; query nodes load and release what QueryCoord places on them) against a raftcoord "
+        + "quorum.")
 public final class SimNodes implements Callable<Integer> {
   private static final List<String> DATA_ROLES = List.of("datanode", "streamingnode");
+  private static final String QUERY_ROLE = "querynode";
 
   @Option(names = "--role", required = true, paramLabel = "ROLE",
       description = "datanode, querynode, indexnode, streamingnode, proxy, or an exclusive role: rootcoord, datacoord, "
@@ -73,7 +78,8 @@ public final class SimNodes implements Callable<Integer> {
   boolean quiet;
 
   @Option(names = "--session-only",
-      description = "Data-node roles too run bare sessions (no channel watching, flushing or checkpoints).")
+      description = "Data and query nodes too run bare sessions (no channel watching, flushing, checkpoints, "
+          + "loading or distribution reports).")
   boolean sessionOnly;
 
   @Option(names = "--ingest", paramLabel = "DB.COLLECTION",
@@ -99,8 +105,17 @@ public final class SimNodes implements Callable<Integer> {
       description = "Data nodes: report binlogs, flushes and channel checkpoints every MS (default 500).")
   long syncMs;
 
+  @Option(names = "--load-ms-per-segment", paramLabel = "MS", defaultValue = "0",
+      description = "Query nodes: how long \"loading\" one segment takes; each node loads its segments one after "
+          + "another (default 0: at once).")
+  long loadMsPerSegment;
+
+  @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "100",
+      description = "Query nodes: read the work list (or send a distribution report) every MS (default 100).")
+  long pollMs;
+
   @Option(names = "--print-s", paramLabel = "S", defaultValue = "0",
-      description = "Seconds between summary lines (default 3 for data nodes, 10 otherwise).")
+      description = "Seconds between summary lines (default 3 for data nodes, 5 for query nodes, 10 otherwise).")
   long printS;
 
   public static void main(String[] args) {
@@ -124,10 +139,27 @@ public final class SimNodes implements Callable<Integer> {
     if (dataNodes && (batchMs < 10 || syncMs < 10)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--batch-ms and --sync-ms must be at least 10");
     }
+    boolean queryNodes = QUERY_ROLE.equals(role) && !sessionOnly;
+    if (queryNodes && !labels.isEmpty()) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--label is not supported with --role querynode (a QueryNodeAgent takes no labels); add --session-only for "
+              + "bare labelled sessions");
+    }
+    if (loadMsPerSegment < 0 || pollMs < 10) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--load-ms-per-segment must be >= 0 and --poll-ms at least 10");
+    }
+    if (!queryNodes && (loadMsPerSegment != 0 || pollMs != 100)) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--load-ms-per-segment and --poll-ms need --role querynode (and not --session-only)");
+    }
     PrintWriter out = new PrintWriter(System.out, true);
     String p = peers != null ? peers : ClusterLayout.defaultPeers();
     if (dataNodes) {
       return runDataNodes(out, p);
+    }
+    if (queryNodes) {
+      return runQueryNodes(out, p);
     }
     List<NodeAgent> agents = Collections.synchronizedList(new ArrayList<>());
     AtomicLong lost = new AtomicLong();
@@ -261,6 +293,148 @@ public final class SimNodes implements Callable<Integer> {
       closeDataNodes(agents, out);
     }
     return 0;
+  }
+
+  /**
+   * Query nodes: QueryNodeAgents. Each node's server id is printed once it has registered, and
+   * again when it registers under a new one (after a lost session); a summary line every few
+   * seconds counts the segments and channels served.
+   */
+  private int runQueryNodes(PrintWriter out, String p) throws Exception {
+    List<QueryNodeAgent> agents = Collections.synchronizedList(new ArrayList<>());
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (CoordClient client = CoordClient.builder().peers(p).build()) {
+      // The hook still uses the client: the main thread waits for it before closing the client.
+      Thread hook = new Thread(() -> {
+        stop.countDown();
+        try {
+          closeQueryNodes(agents, out);
+        } finally {
+          stopped.countDown();
+        }
+      }, "simnodes-exit");
+      Runtime.getRuntime().addShutdownHook(hook);
+      ExecutorService starters = Executors.newFixedThreadPool(Math.min(count, 64));
+      List<Future<QueryNodeAgent>> started = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        String address = "127.0.0.1:" + (firstPort + i);
+        started.add(starters.submit(() -> {
+          QueryNodeAgent a = QueryNodeAgent.builder(client, address).capacity(capacity)
+              .heartbeatInterval(Duration.ofMillis(heartbeatMs)).loadPerSegment(Duration.ofMillis(loadMsPerSegment))
+              .pollInterval(Duration.ofMillis(pollMs)).start();
+          agents.add(a);
+          return a;
+        }));
+      }
+      List<QueryNodeAgent> ordered = new ArrayList<>();
+      for (Future<QueryNodeAgent> f : started) {
+        try {
+          ordered.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          starters.shutdownNow();
+          out.println("simnodes: starting a query node failed: " + (e.getCause() instanceof CoordException ce
+              ? CliSupport.describe(ce) : e.getCause()));
+          Runtime.getRuntime().removeShutdownHook(hook);
+          closeQueryNodes(agents, out);
+          return CliSupport.EXIT_FAILED;
+        }
+      }
+      starters.shutdown();
+      long[] known = new long[ordered.size()];
+      long lost = printQueryNodeSessions(out, ordered, known, true);
+      out.println("simnodes: " + count + " querynode node(s) running (pid " + ProcessHandle.current().pid()
+          + "); heartbeat every " + heartbeatMs + " ms, load " + loadMsPerSegment + " ms per segment, capacity "
+          + capacity + (durationS > 0 ? " for " + durationS + " s" : " until interrupted"));
+      long printMs = printS > 0 ? printS * 1000 : 5_000;
+      long end = durationS > 0 ? System.nanoTime() + TimeUnit.SECONDS.toNanos(durationS) : Long.MAX_VALUE;
+      long nextPrint = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(printMs);
+      while (System.nanoTime() < end) {
+        // Check for new server ids every second; a summary every printMs.
+        if (stop.await(Math.min(1_000, Math.max(1, (end - System.nanoTime()) / 1_000_000)), TimeUnit.MILLISECONDS)) {
+          stopped.await();
+          return 0;
+        }
+        lost += printQueryNodeSessions(out, ordered, known, false);
+        if (System.nanoTime() >= nextPrint) {
+          nextPrint = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(printMs);
+          out.println(queryNodeSummary(ordered, lost, heartbeatMs));
+        }
+      }
+      Runtime.getRuntime().removeShutdownHook(hook);
+      closeQueryNodes(agents, out);
+    }
+    return 0;
+  }
+
+  /**
+   * Prints each node whose server id differs from {@code known} (all of them at the start, unless
+   * --quiet) and records it; returns how many nodes changed server id (sessions lost and replaced).
+   */
+  private long printQueryNodeSessions(PrintWriter out, List<QueryNodeAgent> agents, long[] known, boolean first) {
+    long changed = 0;
+    for (int i = 0; i < agents.size(); i++) {
+      Session s = agents.get(i).session();
+      long id = s == null ? 0 : s.getServerId();
+      if (id == 0 || id == known[i]) {
+        continue;
+      }
+      if (known[i] != 0) {
+        changed++;
+      }
+      if (!quiet || known[i] != 0) {
+        out.println((known[i] == 0 ? "registered " : "registered again ") + s.getRole() + " server_id="
+            + s.getServerId() + " epoch=" + s.getEpoch() + " address=" + s.getAddress() + " state=" + s.getState()
+            + (known[i] == 0 ? "" : " (was server_id=" + known[i] + ")"));
+      }
+      known[i] = id;
+    }
+    if (first) {
+      for (int i = 0; i < agents.size(); i++) {
+        if (known[i] == 0) {
+          out.println("simnodes: query node 127.0.0.1:" + (firstPort + i) + " not registered yet");
+        }
+      }
+    }
+    return changed;
+  }
+
+  static String queryNodeSummary(List<QueryNodeAgent> agents, long sessionsLost, long heartbeatMs) {
+    long segments = 0;
+    long channels = 0;
+    long unregistered = 0;
+    long stale = 0;
+    for (QueryNodeAgent a : agents) {
+      segments += a.serving().size();
+      channels += a.delegating().size();
+      unregistered += a.session() == null ? 1 : 0;
+      NodeAgent n = a.nodeAgent();
+      stale += n != null && n.lastAckAgeMs() > 3 * heartbeatMs ? 1 : 0;
+    }
+    return "simnodes: " + agents.size() + " query node(s) serving " + segments + " segment(s) and " + channels
+        + " channel(s); " + stale + " without an acknowledged heartbeat for > " + 3 * heartbeatMs + " ms, "
+        + unregistered + " registering; " + sessionsLost + " session(s) lost so far";
+  }
+
+  /** Marks every query node STOPPING, then deregisters it. */
+  private static void closeQueryNodes(List<QueryNodeAgent> agents, PrintWriter out) {
+    List<QueryNodeAgent> copy;
+    synchronized (agents) {
+      copy = new ArrayList<>(agents);
+      agents.clear();
+    }
+    if (copy.isEmpty()) {
+      return;
+    }
+    for (QueryNodeAgent a : copy) {
+      try {
+        a.stopGracefully();
+      } catch (RuntimeException e) {
+        // Already gone (or never registered): close() below deregisters what is left.
+      }
+      a.close();
+    }
+    out.println("simnodes: " + copy.size() + " query node(s) stopped and deregistered");
   }
 
   private NodeAgent.Listener sessionPrinter(PrintWriter out, AtomicLong lost) {
