@@ -15,6 +15,10 @@
 #                               [--list-runs 7] [--page-size 1000] [--nodes 8] [--collections 100] [--shards 2]
 #                               [--in-flight 8] [--requests-per-assign 64] [--restarts follower,cluster|none]
 #                               [--data-dir DIR]
+#   scripts/bench.sh load       [--phases load,kill,plan,many] [--segments 10000] [--nodes 20] [--replicas 2] [--shards 4]
+#                               [--runs 1] [--plan-segments 100000[,N...]] [--plan-nodes 100] [--duration 30]
+#                               [--profile-samples 10] [--collections 1000 | --collection-steps 100,300,1000]
+#                               [--partitions 100] [--many-nodes 10] [--concurrency 16] [--db loadbench]
 #   common: --peers HOST:PORT,... (default $RAFTCOORD_PEERS, else the local quorum)  --json  --help
 #
 # Per point: ops/s, timestamps or IDs/s, p50/p99/p999/max latency, Raft entries committed/s and
@@ -98,6 +102,27 @@
 # The fill stays in the quorum: wipe it afterwards. max_segments is raised to fit if needed (and left so). Run it on
 # a fresh quorum started by cluster.sh, with heap to spare for N (e.g. RAFTCOORD_JAVA_OPTS="-Xms3g -Xmx3g
 # -XX:+UseParallelGC" for 1,000,000), and the same RAFTCOORD_DATA and RAFTCOORD_PEERS for both scripts.
+#
+# load measures QueryCoord with simulated query nodes (QueryNodeAgents on the bench's client: instant loads, work list
+# polled every 100 ms, heartbeat every second) in phases; --phases picks some (default all, run in this order):
+#   load   one collection of --shards channels filled with --segments FLUSHED segments as segments-scale fills (importing
+#          assigns, flushed reports from 4 data nodes owning the channels; --binlogs default 1), --nodes query nodes, then
+#          the time from load(--replicas) to LOADED (loadState every 50 ms) and the Raft entries committed meanwhile.
+#   kill   (after load, on the same nodes) the node serving the most is halted (no heartbeats, as if crashed); the time
+#          until it is gone from the search plan and until every channel has a delegator and every segment a serving
+#          node in every replica again, against the session TTL + 5 s. --runs repeats load (and kill) on fresh
+#          collections and prints the medians. The collection is released and dropped after each run.
+#   plan   per --plan-segments N: a collection of N segments loaded (1 replica) on half of --plan-nodes, then the other
+#          half joins; over a window of --duration s the leader's querycoord-balance/-checker duty counters (/metrics;
+#          their seconds are proposing time only: planning runs before, in CoordState.planDuties under the entry read
+#          lock), the CPU of its leader-duties thread (/proc/<pid>/task; CPU ms per balance + checker round is the
+#          planning cost) and --profile-samples jcmd Thread.print samples of that thread (local replicas only); an idle
+#          window of 10 s while LOADED before the nodes join for comparison.
+#   many   per --collection-steps C (default --collections, default 1000): C collections of --partitions partitions
+#          (partition key, 1 shard, no segments) created, then loaded (1 replica) with --concurrency loads in flight on
+#          --many-nodes query nodes; time until all are LOADED, per-collection created -> loaded times (leader clock),
+#          load call latencies (first and last tenth); released and dropped afterwards.
+# --json: one object per run and phase, then a load-summary object.
 #
 # failover drives scripts/cluster.sh (leader / kill N / restart N) with the same RAFTCOORD_PEERS
 # and RAFTCOORD_DATA, so run it against a quorum that cluster.sh started. The bench JVM shares the

@@ -240,13 +240,7 @@ public final class QueryNodeAgent implements AutoCloseable {
 
   /** Simulates a crash: no more heartbeats, polls or reports; the session expires after its TTL. */
   public void halt() {
-    synchronized (lock) {
-      closed = true;
-      if (task != null) {
-        task.cancel(false);
-      }
-    }
-    NodeAgent n = node;
+    NodeAgent n = stopLoop();
     if (n != null) {
       n.halt();
     }
@@ -259,31 +253,39 @@ public final class QueryNodeAgent implements AutoCloseable {
 
   @Override
   public void close() {
+    NodeAgent n = stopLoop();
+    if (n != null) {
+      n.close();
+    }
+  }
+
+  private NodeAgent stopLoop() {
     synchronized (lock) {
       closed = true;
       if (task != null) {
         task.cancel(false);
       }
     }
-    NodeAgent n = node;
-    if (n != null) {
-      n.close();
-    }
+    return node;
   }
 
   private QueryNodeAgent start(Builder b) {
-    node = NodeAgent.builder(b.client, "querynode", b.address).capacity(b.capacity).heartbeatInterval(b.heartbeat)
-        .listener(new NodeAgent.Listener() {
+    NodeAgent.Builder builder = NodeAgent.builder(b.client, "querynode", b.address).capacity(b.capacity)
+        .heartbeatInterval(b.heartbeat).listener(new NodeAgent.Listener() {
           @Override
           public void registered(Session s) {
             QueryNodeAgent.this.registered(s);
+            b.listener.registered(s);
           }
 
           @Override
           public void lost(Session s) {
             QueryNodeAgent.this.lost(s);
+            b.listener.lost(s);
           }
-        }).start();
+        });
+    b.labels.forEach(builder::label);
+    node = builder.version(b.version).start();
     synchronized (lock) {
       task = scheduler.scheduleWithFixedDelay(this::tick, pollMs, pollMs, TimeUnit.MILLISECONDS);
     }
@@ -297,6 +299,9 @@ public final class QueryNodeAgent implements AutoCloseable {
     private Duration pollInterval = Duration.ofMillis(100);
     private Duration heartbeat = Duration.ofSeconds(1);
     private long capacity;
+    private String version = "sim";
+    private final Map<String, String> labels = new LinkedHashMap<>();
+    private NodeAgent.Listener listener = new NodeAgent.Listener() { };
 
     private Builder(CoordClient client, String address) {
       this.client = client;
@@ -322,6 +327,22 @@ public final class QueryNodeAgent implements AutoCloseable {
     /** Capacity reported in the session: the weight of weighted round-robin routing. */
     public Builder capacity(long slots) {
       this.capacity = slots;
+      return this;
+    }
+
+    public Builder version(String v) {
+      this.version = v;
+      return this;
+    }
+
+    public Builder label(String key, String value) {
+      labels.put(key, value);
+      return this;
+    }
+
+    /** Told of each registration and lost session, after the agent has reset its own state. */
+    public Builder listener(NodeAgent.Listener l) {
+      this.listener = l;
       return this;
     }
 

@@ -86,17 +86,20 @@ final class AdminHttp implements AutoCloseable {
     public List<MetricFamilySamples> collect() {
       CounterMetricFamily runs = new CounterMetricFamily("raftcoord_duty_runs", "Rounds a leader duty planned", List.of("duty"));
       CounterMetricFamily secs = new CounterMetricFamily("raftcoord_duty_seconds", "Time spent planning and proposing", List.of("duty"));
+      CounterMetricFamily plan = new CounterMetricFamily("raftcoord_duty_plan_seconds",
+          "Time spent planning (under the entry read lock), part of raftcoord_duty_seconds", List.of("duty"));
       CounterMetricFamily proposed = new CounterMetricFamily("raftcoord_duty_commands_proposed", "Commands a duty proposed", List.of("duty"));
       CounterMetricFamily refused = new CounterMetricFamily("raftcoord_duty_commands_refused", "Proposals apply refused as stale", List.of("duty"));
       CounterMetricFamily failed = new CounterMetricFamily("raftcoord_duty_commands_failed", "Proposals not committed or refused otherwise", List.of("duty"));
       duties.metrics().forEach((name, m) -> {
         runs.addMetric(List.of(name), m.runs.get());
         secs.addMetric(List.of(name), m.nanos.get() / 1e9);
+        plan.addMetric(List.of(name), m.planNanos.get() / 1e9);
         proposed.addMetric(List.of(name), m.proposed.get());
         refused.addMetric(List.of(name), m.refused.get());
         failed.addMetric(List.of(name), m.failed.get());
       });
-      return List.of(runs, secs, proposed, refused, failed);
+      return List.of(runs, secs, plan, proposed, refused, failed);
     }
   }
 

@@ -8,6 +8,7 @@ import io.raftcoord.statemachine.domain.DutyPlan;
 import io.raftcoord.statemachine.sm.CoordStateMachine;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -27,14 +28,16 @@ import org.slf4j.LoggerFactory;
  * Runs the domains' leader duties while this replica leads: started when the leadership is ready
  * (an entry of its own term applied, so the state it plans from includes everything committed
  * before), stopped when it ends. Each round plans the due duties against the state machine and
- * proposes their commands to this replica's own Raft server, one at a time, waiting for each
- * reply. Knows nothing of any domain: what a duty plans and how apply fences it belong to the
+ * proposes their commands to this replica's own Raft server, up to {@link #MAX_IN_FLIGHT} at a time
+ * (each command is fenced in apply on its own, so their order does not matter), waiting for
+ * every reply before the next duty. Knows nothing of any domain: what a duty plans and how apply fences it belong to the
  * domain.
  */
 final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
   private static final long TICK_MS = 100;
   private static final long PROPOSE_TIMEOUT_MS = 5_000;
+  static final int MAX_IN_FLIGHT = 32;
 
   private final CoordStateMachine stateMachine;
   private final RaftServer.Division division;
@@ -55,6 +58,7 @@ final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable 
   static final class DutyMetrics {
     final AtomicLong runs = new AtomicLong();
     final AtomicLong nanos = new AtomicLong();
+    final AtomicLong planNanos = new AtomicLong();
     final AtomicLong proposed = new AtomicLong();
     final AtomicLong refused = new AtomicLong();
     final AtomicLong failed = new AtomicLong();
@@ -94,17 +98,21 @@ final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable 
     }
     try {
       long now = clockMs.getAsLong();
-      List<DutyPlan> plans = stateMachine.planDuties(leaderSinceMs, duty -> nextDueMs.getOrDefault(duty, 0L) <= now);
-      for (DutyPlan plan : plans) {
+      for (String duty : stateMachine.dutyNames()) {
         if (gen != generation.get()) {
           return;
         }
-        DutyMetrics m = metrics.computeIfAbsent(plan.duty(), d -> new DutyMetrics());
+        if (nextDueMs.getOrDefault(duty, 0L) > now) {
+          continue;
+        }
+        DutyMetrics m = metrics.computeIfAbsent(duty, d -> new DutyMetrics());
         long start = System.nanoTime();
-        m.runs.incrementAndGet();
-        nextDueMs.put(plan.duty(), now + plan.intervalMs());
-        for (var command : plan.commands()) {
-          propose(plan.duty(), CommandBatch.newBuilder().addCommands(command).build(), m);
+        List<DutyPlan> plans = stateMachine.planDuties(leaderSinceMs, duty::equals);
+        m.planNanos.addAndGet(System.nanoTime() - start);
+        for (DutyPlan plan : plans) {
+          m.runs.incrementAndGet();
+          nextDueMs.put(plan.duty(), now + plan.intervalMs());
+          proposeAll(plan, m);
         }
         m.nanos.addAndGet(System.nanoTime() - start);
       }
@@ -117,15 +125,35 @@ final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable 
     }
   }
 
-  private void propose(String duty, CommandBatch batch, DutyMetrics m) {
+  private void proposeAll(DutyPlan plan, DutyMetrics m) {
+    java.util.ArrayDeque<CompletableFuture<RaftClientReply>> inFlight = new java.util.ArrayDeque<>();
+    for (var command : plan.commands()) {
+      if (inFlight.size() >= MAX_IN_FLIGHT) {
+        await(plan.duty(), inFlight.poll(), m);
+      }
+      inFlight.add(submit(CommandBatch.newBuilder().addCommands(command).build(), m));
+    }
+    while (!inFlight.isEmpty()) {
+      await(plan.duty(), inFlight.poll(), m);
+    }
+  }
+
+  private CompletableFuture<RaftClientReply> submit(CommandBatch batch, DutyMetrics m) {
     RaftClientRequest req = RaftClientRequest.newBuilder().setClientId(clientId).setServerId(division.getId())
         .setGroupId(division.getGroup().getGroupId()).setCallId(callId.incrementAndGet())
         .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(batch.toByteArray())))
         .setType(RaftClientRequest.writeRequestType()).build();
     m.proposed.incrementAndGet();
     try {
-      RaftClientReply reply = division.getRaftServer().submitClientRequestAsync(req)
-          .get(PROPOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      return division.getRaftServer().submitClientRequestAsync(req);
+    } catch (java.io.IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private void await(String duty, CompletableFuture<RaftClientReply> pending, DutyMetrics m) {
+    try {
+      RaftClientReply reply = pending.get(PROPOSE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
       if (!reply.isSuccess()) {
         m.failed.incrementAndGet();
         LOG.info("duty {}: proposal not committed: {}", duty, reply.getException() == null ? "?" : reply.getException().toString());

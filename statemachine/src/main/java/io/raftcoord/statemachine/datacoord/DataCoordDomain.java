@@ -1,6 +1,5 @@
 package io.raftcoord.statemachine.datacoord;
 
-import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.raftcoord.proto.CatalogChange;
 import io.raftcoord.proto.Command;
@@ -31,12 +30,12 @@ import io.raftcoord.proto.datacoord.SetDataCoordSettings;
 import io.raftcoord.statemachine.apply.ApplyContext;
 import io.raftcoord.statemachine.apply.ApplyResult;
 import io.raftcoord.statemachine.catalog.Catalog;
-import io.raftcoord.statemachine.domain.AnyBody;
 import io.raftcoord.statemachine.domain.Claims;
 import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.FeedEvent;
 import io.raftcoord.statemachine.domain.LeaderDuty;
+import io.raftcoord.statemachine.domain.MessageRoutes;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.pipeline.Refusal;
 import io.raftcoord.statemachine.session.SessionTable;
@@ -67,6 +66,8 @@ public final class DataCoordDomain implements Domain {
   private final ChannelControl channels;
   private final DataCoordReads reads;
   private final List<LeaderDuty> duties;
+  private final MessageRoutes<ApplyContext, ApplyResult> commands;
+  private final MessageRoutes<Void, QueryReply.Builder> queries;
   /** The record {@link #replay} parsed last: the change feed asks for its event right after. */
   private Record lastReplayed;
   private DataCoordEvent lastEvent;
@@ -77,6 +78,22 @@ public final class DataCoordDomain implements Domain {
     this.channels = new ChannelControl(table, catalog, sessions);
     this.reads = new DataCoordReads(table, catalog);
     this.duties = List.of(SealDuty.seal(table), SealDuty.flush(table), new ChannelDuty(table, catalog, sessions));
+    this.commands = new MessageRoutes<ApplyContext, ApplyResult>("datacoord command")
+        .on(AssignSegments.getDefaultInstance(), segments::assign)
+        .on(SaveBinlogPaths.getDefaultInstance(), reports::saveBinlogPaths)
+        .on(SaveChannelCheckpoints.getDefaultInstance(), reports::saveCheckpoints)
+        .on(ReportChannelState.getDefaultInstance(), channels::report)
+        .on(MoveChannels.getDefaultInstance(), channels::move)
+        .on(SealSegments.getDefaultInstance(), segments::seal)
+        .on(FlushSegments.getDefaultInstance(), segments::startFlush)
+        .on(FlushCollection.getDefaultInstance(), segments::flushCollection)
+        .on(SetDataCoordSettings.getDefaultInstance(), (SetDataCoordSettings c) -> setSettings(c.getSettings()));
+    this.queries = new MessageRoutes<Void, QueryReply.Builder>("datacoord query")
+        .on(ListChannels.getDefaultInstance(), reads::channels)
+        .on(ListSegments.getDefaultInstance(), reads::segments)
+        .on(DescribeSegment.getDefaultInstance(), reads::describe)
+        .on(GetFlushState.getDefaultInstance(), reads::flushState)
+        .on(GetDataCoordSettings.getDefaultInstance(), (GetDataCoordSettings q) -> reads.settings());
   }
 
   @Override
@@ -86,13 +103,7 @@ public final class DataCoordDomain implements Domain {
 
   @Override
   public Claims claims() {
-    return Claims.messages(
-        Set.of(AssignSegments.getDescriptor(), SaveBinlogPaths.getDescriptor(), SaveChannelCheckpoints.getDescriptor(),
-            ReportChannelState.getDescriptor(), MoveChannels.getDescriptor(), SealSegments.getDescriptor(),
-            FlushSegments.getDescriptor(), FlushCollection.getDescriptor(), SetDataCoordSettings.getDescriptor()),
-        Set.of(DataCoordEvent.getDescriptor()),
-        Set.of(ListChannels.getDescriptor(), ListSegments.getDescriptor(), DescribeSegment.getDescriptor(),
-            GetFlushState.getDescriptor(), GetDataCoordSettings.getDescriptor()));
+    return Claims.messages(commands.types(), Set.of(DataCoordEvent.getDescriptor()), queries.types());
   }
 
   @Override
@@ -112,32 +123,7 @@ public final class DataCoordDomain implements Domain {
 
   @Override
   public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
-    Any body = command.getDomain();
-    try {
-      if (AnyBody.is(body, AssignSegments.getDescriptor())) {
-        return segments.assign(ctx, AssignSegments.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, SaveBinlogPaths.getDescriptor())) {
-        return reports.saveBinlogPaths(ctx, SaveBinlogPaths.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, SaveChannelCheckpoints.getDescriptor())) {
-        return reports.saveCheckpoints(ctx, SaveChannelCheckpoints.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ReportChannelState.getDescriptor())) {
-        return channels.report(ctx, ReportChannelState.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, MoveChannels.getDescriptor())) {
-        return channels.move(ctx, MoveChannels.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, SealSegments.getDescriptor())) {
-        return segments.seal(ctx, SealSegments.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, FlushSegments.getDescriptor())) {
-        return segments.startFlush(ctx, FlushSegments.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, FlushCollection.getDescriptor())) {
-        return segments.flushCollection(ctx, FlushCollection.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, SetDataCoordSettings.getDescriptor())) {
-        return setSettings(SetDataCoordSettings.parseFrom(body.getValue()).getSettings());
-      }
-    } catch (InvalidProtocolBufferException e) {
-      return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "datacoord command " + body.getTypeUrl() + " is malformed: "
-          + e.getMessage());
-    }
-    throw new IllegalStateException("datacoord domain asked to generate " + body.getTypeUrl());
+    return commands.route(ctx, command.getDomain(), m -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT, m));
   }
 
   private ApplyResult setSettings(DataCoordSettings change) {
@@ -179,23 +165,7 @@ public final class DataCoordDomain implements Domain {
 
   @Override
   public QueryReply.Builder read(Query query) {
-    Any body = query.getDomain();
-    try {
-      if (AnyBody.is(body, ListChannels.getDescriptor())) {
-        return reads.channels(ListChannels.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ListSegments.getDescriptor())) {
-        return reads.segments(ListSegments.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, DescribeSegment.getDescriptor())) {
-        return reads.describe(DescribeSegment.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, GetFlushState.getDescriptor())) {
-        return reads.flushState(GetFlushState.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, GetDataCoordSettings.getDescriptor())) {
-        return reads.settings();
-      }
-    } catch (InvalidProtocolBufferException e) {
-      return new Refusal(ErrorCode.INVALID_ARGUMENT, "datacoord query " + body.getTypeUrl() + " is malformed").queryReply();
-    }
-    throw new IllegalStateException("datacoord domain asked to read " + body.getTypeUrl());
+    return queries.route(null, query.getDomain(), m -> new Refusal(ErrorCode.INVALID_ARGUMENT, m).queryReply());
   }
 
   /**

@@ -64,7 +64,10 @@ final class PlacementControl {
         skipped++;
         continue;
       }
-      boolean keepOld = step.getMove() && table.serves(p.get().getNodeId(), s.getSegmentId());
+      // The old node keeps serving until the new one reports the segment, unless it already does
+      // (a node may hold it still from an earlier placement): then no report would ever end the move.
+      boolean keepOld = step.getMove() && table.serves(p.get().getNodeId(), s.getSegmentId())
+          && !table.serves(step.getNodeId(), s.getSegmentId());
       segs.put(s.getSegmentId(), s.toBuilder().clearPlacements()
           .addAllPlacements(replace(s.getPlacementsList(), moved(ctx, p.get(), step.getNodeId(), step.getMove(), keepOld)))
           .build());
@@ -77,7 +80,8 @@ final class PlacementControl {
         skipped++;
         continue;
       }
-      boolean keepOld = step.getMove() && table.servesChannel(p.get().getNodeId(), c.getName());
+      boolean keepOld = step.getMove() && table.servesChannel(p.get().getNodeId(), c.getName())
+          && !table.servesChannel(step.getNodeId(), c.getName());
       chans.put(c.getName(), c.toBuilder().clearPlacements()
           .addAllPlacements(replace(c.getPlacementsList(), moved(ctx, p.get(), step.getNodeId(), step.getMove(), keepOld)))
           .build());

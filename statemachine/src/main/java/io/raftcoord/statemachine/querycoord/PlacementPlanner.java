@@ -26,7 +26,10 @@ final class PlacementPlanner {
 
   private PlacementPlanner() {}
 
-  /** Places missing channels and segments, and retries timed-out placements. */
+  /**
+   * Places missing channels and segments, retries timed-out placements, and ends moves whose new
+   * node already serves the item (a step to the same node, which apply reads as "the move is over").
+   */
   static Steps check(ReplicaView v, QueryCoordSettings s, SegmentBalancer balancer, long nowMs) {
     List<ReplicaView.Node> rw = v.nodes().stream().filter(n -> !n.stopping()).toList();
     List<SegmentPlace> segs = new ArrayList<>();
@@ -36,6 +39,11 @@ final class PlacementPlanner {
     }
     Map<Long, Integer> delegators = delegators(v);
     for (ReplicaView.Item c : v.channels()) {
+      if (c.moving() && c.arrived()) {
+        chans.add(ChannelPlace.newBuilder().setChannel(c.name()).setReplicaId(v.replicaId()).setNodeId(c.node())
+            .setExpectedNodeId(c.stored()).setMove(true).build());
+        continue;
+      }
       boolean timedOut = c.node() != 0 && !c.served() && !c.moving()
           && nowMs - c.placedMs() >= s.getChannelTaskTimeoutMs() && c.attempts() < s.getTaskMaxRetries();
       if (c.node() == 0 || timedOut) {
@@ -48,7 +56,9 @@ final class PlacementPlanner {
     List<SegmentBalancer.Seg> missing = new ArrayList<>();
     List<ReplicaView.Item> timedOut = new ArrayList<>();
     for (ReplicaView.Item i : v.segments()) {
-      if (i.node() == 0) {
+      if (i.moving() && i.arrived()) {
+        segs.add(place(v, i, i.node(), true));  // ends a move whose new node served it without a report saying so
+      } else if (i.node() == 0) {
         missing.add(new SegmentBalancer.Seg(i.id(), i.rows(), 0));
       } else if (!i.served() && !i.moving() && nowMs - i.placedMs() >= s.getSegmentTaskTimeoutMs()
           && i.attempts() < s.getTaskMaxRetries()) {

@@ -43,6 +43,7 @@ import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.FeedEvent;
 import io.raftcoord.statemachine.domain.LeaderDuty;
+import io.raftcoord.statemachine.domain.MessageRoutes;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.pipeline.Refusal;
 import io.raftcoord.statemachine.session.SessionTable;
@@ -74,6 +75,8 @@ public final class QueryCoordDomain implements Domain {
   private final PlacementControl placements;
   private final QueryCoordReads reads;
   private final List<LeaderDuty> duties;
+  private final MessageRoutes<ApplyContext, ApplyResult> commands;
+  private final MessageRoutes<Void, QueryReply.Builder> queries;
 
   public QueryCoordDomain(Catalog catalog, SessionTable sessions, DataCoordTable data, IdControl ids, DomainEnv env) {
     boolean waitForServing = !env.planted(PlantedBug.QUERYCOORD_LOADED_BEFORE_SERVED);
@@ -83,6 +86,26 @@ public final class QueryCoordDomain implements Domain {
     this.placements = new PlacementControl(table, sessions, loads, waitForServing);
     this.reads = new QueryCoordReads(table, catalog, sessions, membership);
     this.duties = List.of(CheckerDuty.checker(table, sessions, waitForServing), CheckerDuty.balancer(table, sessions));
+    this.commands = new MessageRoutes<ApplyContext, ApplyResult>("querycoord command")
+        .on(LoadCollection.getDefaultInstance(), loads::load)
+        .on(ReleaseCollection.getDefaultInstance(), loads::release)
+        .on(PlaceTasks.getDefaultInstance(), placements::place)
+        .on(ReportDistribution.getDefaultInstance(), placements::report)
+        .on(ObserveTarget.getDefaultInstance(), placements::observe)
+        .on(CreateResourceGroup.getDefaultInstance(), groups::create)
+        .on(UpdateResourceGroup.getDefaultInstance(), groups::update)
+        .on(DropResourceGroup.getDefaultInstance(), groups::drop)
+        .on(TransferNode.getDefaultInstance(), groups::transferNode)
+        .on(TransferReplica.getDefaultInstance(), groups::transferReplica)
+        .on(SetQueryCoordSettings.getDefaultInstance(), (SetQueryCoordSettings c) -> setSettings(c.getSettings()));
+    this.queries = new MessageRoutes<Void, QueryReply.Builder>("querycoord query")
+        .on(GetLoadState.getDefaultInstance(), reads::loadState)
+        .on(ListReplicas.getDefaultInstance(), reads::replicas)
+        .on(GetDistribution.getDefaultInstance(), reads::distribution)
+        .on(ListResourceGroups.getDefaultInstance(), (ListResourceGroups q) -> reads.groups())
+        .on(GetNodeWork.getDefaultInstance(), reads::nodeWork)
+        .on(GetSearchPlan.getDefaultInstance(), reads::searchPlan)
+        .on(GetQueryCoordSettings.getDefaultInstance(), (GetQueryCoordSettings q) -> reads.settings());
   }
 
   @Override
@@ -92,15 +115,7 @@ public final class QueryCoordDomain implements Domain {
 
   @Override
   public Claims claims() {
-    return Claims.messages(
-        Set.of(CreateResourceGroup.getDescriptor(), UpdateResourceGroup.getDescriptor(), DropResourceGroup.getDescriptor(),
-            TransferNode.getDescriptor(), TransferReplica.getDescriptor(), LoadCollection.getDescriptor(),
-            ReleaseCollection.getDescriptor(), PlaceTasks.getDescriptor(), ReportDistribution.getDescriptor(),
-            ObserveTarget.getDescriptor(), SetQueryCoordSettings.getDescriptor()),
-        Set.of(QueryCoordEvent.getDescriptor()),
-        Set.of(GetLoadState.getDescriptor(), ListReplicas.getDescriptor(), GetDistribution.getDescriptor(),
-            ListResourceGroups.getDescriptor(), GetNodeWork.getDescriptor(), GetSearchPlan.getDescriptor(),
-            GetQueryCoordSettings.getDescriptor()));
+    return Claims.messages(commands.types(), Set.of(QueryCoordEvent.getDescriptor()), queries.types());
   }
 
   @Override
@@ -120,36 +135,7 @@ public final class QueryCoordDomain implements Domain {
 
   @Override
   public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
-    Any body = command.getDomain();
-    try {
-      if (AnyBody.is(body, LoadCollection.getDescriptor())) {
-        return loads.load(ctx, LoadCollection.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ReleaseCollection.getDescriptor())) {
-        return loads.release(ReleaseCollection.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, PlaceTasks.getDescriptor())) {
-        return placements.place(ctx, PlaceTasks.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ReportDistribution.getDescriptor())) {
-        return placements.report(ReportDistribution.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ObserveTarget.getDescriptor())) {
-        return placements.observe(ctx, ObserveTarget.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, CreateResourceGroup.getDescriptor())) {
-        return groups.create(ctx, CreateResourceGroup.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, UpdateResourceGroup.getDescriptor())) {
-        return groups.update(UpdateResourceGroup.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, DropResourceGroup.getDescriptor())) {
-        return groups.drop(DropResourceGroup.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, TransferNode.getDescriptor())) {
-        return groups.transferNode(TransferNode.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, TransferReplica.getDescriptor())) {
-        return groups.transferReplica(TransferReplica.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, SetQueryCoordSettings.getDescriptor())) {
-        return setSettings(SetQueryCoordSettings.parseFrom(body.getValue()).getSettings());
-      }
-    } catch (InvalidProtocolBufferException e) {
-      return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "querycoord command " + body.getTypeUrl() + " is malformed: "
-          + e.getMessage());
-    }
-    throw new IllegalStateException("querycoord domain asked to generate " + body.getTypeUrl());
+    return commands.route(ctx, command.getDomain(), m -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT, m));
   }
 
   private ApplyResult setSettings(QueryCoordSettings change) {
@@ -219,27 +205,7 @@ public final class QueryCoordDomain implements Domain {
 
   @Override
   public QueryReply.Builder read(Query query) {
-    Any body = query.getDomain();
-    try {
-      if (AnyBody.is(body, GetLoadState.getDescriptor())) {
-        return reads.loadState(GetLoadState.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ListReplicas.getDescriptor())) {
-        return reads.replicas(ListReplicas.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, GetDistribution.getDescriptor())) {
-        return reads.distribution(GetDistribution.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, ListResourceGroups.getDescriptor())) {
-        return reads.groups();
-      } else if (AnyBody.is(body, GetNodeWork.getDescriptor())) {
-        return reads.nodeWork(GetNodeWork.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, GetSearchPlan.getDescriptor())) {
-        return reads.searchPlan(GetSearchPlan.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, GetQueryCoordSettings.getDescriptor())) {
-        return reads.settings();
-      }
-    } catch (InvalidProtocolBufferException e) {
-      return new Refusal(ErrorCode.INVALID_ARGUMENT, "querycoord query " + body.getTypeUrl() + " is malformed").queryReply();
-    }
-    throw new IllegalStateException("querycoord domain asked to read " + body.getTypeUrl());
+    return queries.route(null, query.getDomain(), m -> new Refusal(ErrorCode.INVALID_ARGUMENT, m).queryReply());
   }
 
   /** Loads, releases, replicas and groups; not placements, distributions or target segments (node traffic). */

@@ -66,6 +66,8 @@ public final class QueryCoordTable {
   /** Segment ids placed on a node (as node or previous node) in any replica. */
   private final Map<Long, TreeSet<Long>> segmentWork = new HashMap<>();
   private final Map<Long, TreeSet<String>> channelWork = new HashMap<>();
+  /** Rows of the segments in {@link #segmentWork}, per node: what the balancers' global score reads. */
+  private final Map<Long, Long> rowsByNode = new HashMap<>();
   private QueryCoordSettings stored = QueryCoordSettings.getDefaultInstance();
   private QueryCoordSettings settings = QueryCoordSettingsDefaults.effective(stored);
   /** Records replayed since this table was loaded: lets the checkers skip rounds when nothing changed. */
@@ -85,6 +87,7 @@ public final class QueryCoordTable {
     served.clear();
     segmentWork.clear();
     channelWork.clear();
+    rowsByNode.clear();
     groups.put(DEFAULT_GROUP, DEFAULT_GROUP_CONFIG);
     changes++;
     byte[] v = store.get(CF, SETTINGS_KEY);
@@ -210,6 +213,15 @@ public final class QueryCoordTable {
     segmentsByCollection.computeIfAbsent(s.getCollectionId(), c -> new TreeMap<>()).put(s.getSegmentId(), s);
     for (Placement p : s.getPlacementsList()) {
       work(segmentWork, p, s.getSegmentId(), true);
+      rows(p, s.getRows());
+    }
+  }
+
+  private void rows(Placement p, long delta) {
+    for (long node : new long[] {p.getNodeId(), p.getPreviousNodeId()}) {
+      if (node != 0) {
+        rowsByNode.merge(node, delta, (a, b) -> a + b == 0 ? null : a + b);
+      }
     }
   }
 
@@ -225,6 +237,7 @@ public final class QueryCoordTable {
     }
     for (Placement p : s.getPlacementsList()) {
       work(segmentWork, p, id, false);
+      rows(p, -s.getRows());
     }
   }
 
@@ -361,6 +374,11 @@ public final class QueryCoordTable {
   public Set<Long> segmentWork(long nodeId) {
     TreeSet<Long> s = segmentWork.get(nodeId);
     return s == null ? Set.of() : Collections.unmodifiableSet(s);
+  }
+
+  /** Rows of every target segment placed on the node (as the node or the previous node of a move), in any replica. */
+  public long rowsOn(long nodeId) {
+    return rowsByNode.getOrDefault(nodeId, 0L);
   }
 
   public Set<String> channelWork(long nodeId) {

@@ -19,9 +19,15 @@ record ReplicaView(long replicaId, long collectionId, List<Node> nodes, List<Ite
    * @param stored the placement's node as recorded
    * @param served the replica has it served (by the node, or the previous node of a move)
    * @param moving a move is under way (the previous node still serves)
+   * @param arrived the placed node itself serves it (with {@code moving}: the move only needs ending)
    */
   record Item(long id, String name, long rows, long node, long stored, boolean served, boolean moving, long placedMs,
-      int attempts) {}
+      int attempts, boolean arrived) {
+    Item(long id, String name, long rows, long node, long stored, boolean served, boolean moving, long placedMs,
+        int attempts) {
+      this(id, name, rows, node, stored, served, moving, placedMs, attempts, false);
+    }
+  }
 
   ReplicaView {
     nodes = List.copyOf(nodes);

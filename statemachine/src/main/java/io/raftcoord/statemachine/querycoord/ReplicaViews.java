@@ -7,62 +7,70 @@ import io.raftcoord.proto.querycoord.TargetSegment;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.statemachine.session.SessionTable;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongPredicate;
 
-/** Builds the checkers' {@link ReplicaView}s from committed state (under the entry read lock), one planning round at a time. */
+/**
+ * Builds the checkers' {@link ReplicaView}s from committed state (under the entry read lock), one
+ * planning round at a time. It walks every target item of the replica once, so it avoids
+ * per-item allocation and looks members up in a set: at 100,000 segments this walk is most of a
+ * round's cost.
+ */
 final class ReplicaViews {
   private final QueryCoordTable table;
-  private final Serving serving;
   private final TreeMap<Long, Session> live;
-  private final Map<Long, long[]> globalRows = new HashMap<>();
 
   ReplicaViews(QueryCoordTable table, SessionTable sessions) {
     this.table = table;
-    this.serving = new Serving(table);
     this.live = QueryNodes.live(sessions);
   }
 
   ReplicaView of(Replica r) {
     List<ReplicaView.Node> nodes = new ArrayList<>();
+    Set<Long> members = new HashSet<>();
     for (long n : r.getNodesList()) {
       Session s = live.get(n);
       if (s != null) {
-        nodes.add(new ReplicaView.Node(n, QueryNodes.stopping(s), rowsOn(n), table.channelWork(n).size()));
+        members.add(n);
+        nodes.add(new ReplicaView.Node(n, QueryNodes.stopping(s), table.rowsOn(n), table.channelWork(n).size()));
       }
     }
-    List<ReplicaView.Item> segments = new ArrayList<>();
+    List<ReplicaView.Item> segments = new ArrayList<>(table.segmentsOf(r.getCollectionId()).size());
     for (TargetSegment s : table.segmentsOf(r.getCollectionId()).values()) {
-      Optional<Placement> p = Serving.placement(s.getPlacementsList(), r.getId());
-      segments.add(item(r, p, s.getSegmentId(), "", s.getRows(), serving.segmentServer(r, s) != 0));
+      long id = s.getSegmentId();
+      segments.add(item(placement(s.getPlacementsList(), r.getId()), members, id, "", s.getRows(),
+          n -> table.serves(n, id)));
     }
     List<ReplicaView.Item> channels = new ArrayList<>();
     for (TargetChannel c : table.channelsOf(r.getCollectionId()).values()) {
-      Optional<Placement> p = Serving.placement(c.getPlacementsList(), r.getId());
-      channels.add(item(r, p, 0, c.getName(), 0, serving.channelServer(r, c) != 0));
+      String name = c.getName();
+      channels.add(item(placement(c.getPlacementsList(), r.getId()), members, 0, name, 0,
+          n -> table.servesChannel(n, name)));
     }
     return new ReplicaView(r.getId(), r.getCollectionId(), nodes, segments, channels);
   }
 
-  private ReplicaView.Item item(Replica r, Optional<Placement> p, long id, String name, long rows, boolean served) {
-    long stored = p.map(Placement::getNodeId).orElse(0L);
-    boolean valid = stored != 0 && r.getNodesList().contains(stored) && live.containsKey(stored);
-    boolean moving = p.isPresent() && p.get().getPreviousNodeId() != 0;
-    return new ReplicaView.Item(id, name, rows, valid ? stored : 0, stored, served, moving,
-        p.map(Placement::getPlacedMs).orElse(0L), p.map(Placement::getAttempts).orElse(0));
+  private static Placement placement(List<Placement> placements, long replicaId) {
+    for (Placement p : placements) {
+      if (p.getReplicaId() == replicaId) {
+        return p;
+      }
+    }
+    return Placement.getDefaultInstance();
   }
 
-  /** Rows of every target segment placed on the node, in any collection and replica. */
-  private long rowsOn(long node) {
-    return globalRows.computeIfAbsent(node, n -> {
-      long sum = 0;
-      for (long id : table.segmentWork(n)) {
-        sum += table.segment(id).map(TargetSegment::getRows).orElse(0L);
-      }
-      return new long[] {sum};
-    })[0];
+  /** Served as {@link Serving} says: by the placed node or the previous one, each a live member. */
+  private static ReplicaView.Item item(Placement p, Set<Long> members, long id, String name, long rows,
+      LongPredicate serves) {
+    long stored = p.getNodeId();
+    boolean valid = stored != 0 && members.contains(stored);
+    boolean arrived = valid && serves.test(stored);
+    long previous = p.getPreviousNodeId();
+    boolean served = arrived || (previous != 0 && members.contains(previous) && serves.test(previous));
+    return new ReplicaView.Item(id, name, rows, valid ? stored : 0, stored, served, previous != 0, p.getPlacedMs(),
+        p.getAttempts(), arrived);
   }
 }

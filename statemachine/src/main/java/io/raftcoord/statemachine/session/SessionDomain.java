@@ -2,7 +2,6 @@ package io.raftcoord.statemachine.session;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Message;
 import io.raftcoord.proto.Command;
 import io.raftcoord.proto.CommandHeader;
 import io.raftcoord.proto.ErrorCode;
@@ -29,6 +28,7 @@ import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.FeedEvent;
 import io.raftcoord.statemachine.domain.LeaderDuty;
+import io.raftcoord.statemachine.domain.MessageRoutes;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.pipeline.Quota;
 import io.raftcoord.statemachine.pipeline.Refusal;
@@ -55,12 +55,23 @@ public final class SessionDomain implements Domain {
   private final HeartbeatTable heartbeats;
   private final SessionReaper reaper;
   private final DomainEnv env;
+  private final MessageRoutes<ApplyContext, ApplyResult> commands;
+  private final MessageRoutes<Void, QueryReply.Builder> queries;
 
   public SessionDomain(IdControl ids, DomainEnv env) {
     this.env = env;
     this.control = new SessionControl(table, ids);
     this.heartbeats = env.leaderLocal(NAME, HeartbeatTable.class, HeartbeatTable::new);
     this.reaper = new SessionReaper(table, heartbeats, !env.planted(PlantedBug.REAPER_SKIPS_GRACE));
+    this.commands = new MessageRoutes<ApplyContext, ApplyResult>("session command")
+        .on(RegisterSession.getDefaultInstance(), control::register)
+        .on(StopSession.getDefaultInstance(), (ApplyContext ctx, StopSession c) -> control.stop(ctx, c.getSession()))
+        .on(RemoveSession.getDefaultInstance(), (ApplyContext ctx, RemoveSession c) -> control.remove(ctx, c.getSession()))
+        .on(ExpireSessions.getDefaultInstance(), control::expire)
+        .on(SetSessionSettings.getDefaultInstance(), control::setSettings);
+    this.queries = new MessageRoutes<Void, QueryReply.Builder>("session query")
+        .on(ListSessions.getDefaultInstance(), this::list)
+        .on(Heartbeat.getDefaultInstance(), this::heartbeat);
   }
 
   @Override
@@ -70,11 +81,7 @@ public final class SessionDomain implements Domain {
 
   @Override
   public Claims claims() {
-    return Claims.messages(
-        Set.of(RegisterSession.getDescriptor(), StopSession.getDescriptor(), RemoveSession.getDescriptor(),
-            ExpireSessions.getDescriptor(), SetSessionSettings.getDescriptor()),
-        Set.of(SessionEvent.getDescriptor()),
-        Set.of(ListSessions.getDescriptor(), Heartbeat.getDescriptor()));
+    return Claims.messages(commands.types(), Set.of(SessionEvent.getDescriptor()), queries.types());
   }
 
   @Override
@@ -94,24 +101,7 @@ public final class SessionDomain implements Domain {
 
   @Override
   public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
-    Any body = command.getDomain();
-    try {
-      if (AnyBody.is(body, RegisterSession.getDescriptor())) {
-        return control.register(ctx, RegisterSession.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, StopSession.getDescriptor())) {
-        return control.stop(ctx, StopSession.parseFrom(body.getValue()).getSession());
-      } else if (AnyBody.is(body, RemoveSession.getDescriptor())) {
-        return control.remove(ctx, RemoveSession.parseFrom(body.getValue()).getSession());
-      } else if (AnyBody.is(body, ExpireSessions.getDescriptor())) {
-        return control.expire(ctx, ExpireSessions.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, SetSessionSettings.getDescriptor())) {
-        return control.setSettings(ctx, SetSessionSettings.parseFrom(body.getValue()));
-      }
-    } catch (InvalidProtocolBufferException e) {
-      return ApplyResult.error(ErrorCode.INVALID_ARGUMENT, "session command " + body.getTypeUrl() + " is malformed: "
-          + e.getMessage());
-    }
-    throw new IllegalStateException("session domain asked to generate " + body.getTypeUrl());
+    return commands.route(ctx, command.getDomain(), m -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT, m));
   }
 
   @Override
@@ -128,17 +118,7 @@ public final class SessionDomain implements Domain {
 
   @Override
   public QueryReply.Builder read(Query query) {
-    Any body = query.getDomain();
-    try {
-      if (AnyBody.is(body, ListSessions.getDescriptor())) {
-        return list(ListSessions.parseFrom(body.getValue()));
-      } else if (AnyBody.is(body, Heartbeat.getDescriptor())) {
-        return heartbeat(Heartbeat.parseFrom(body.getValue()));
-      }
-    } catch (InvalidProtocolBufferException e) {
-      return new Refusal(ErrorCode.INVALID_ARGUMENT, "session query " + body.getTypeUrl() + " is malformed").queryReply();
-    }
-    throw new IllegalStateException("session domain asked to read " + body.getTypeUrl());
+    return queries.route(null, query.getDomain(), m -> new Refusal(ErrorCode.INVALID_ARGUMENT, m).queryReply());
   }
 
   private QueryReply.Builder list(ListSessions q) {

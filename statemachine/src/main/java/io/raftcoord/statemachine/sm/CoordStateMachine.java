@@ -363,6 +363,18 @@ public final class CoordStateMachine extends BaseStateMachine {
     }
   }
 
+  /** The names of every domain's leader duties, in registration order. */
+  public List<String> dutyNames() {
+    swapLock.readLock().lock();
+    try {
+      CoordState s = state;
+      return s == null ? List.of() : s.domains().all().stream().flatMap(d -> d.duties().stream())
+          .map(io.raftcoord.statemachine.domain.LeaderDuty::name).toList();
+    } finally {
+      swapLock.readLock().unlock();
+    }
+  }
+
   public DomainEnv env() {
     return env;
   }

@@ -316,6 +316,21 @@ class PlacementPlannerTest {
   }
 
   @Test
+  void aMoveWhoseNewNodeAlreadyServesTheSegmentIsEnded() {
+    Model m = new Model().nodes(1, 2).seg(1, 10, 1);
+    // Segment 2 was moved from node 1 to node 2, which held it already: no report will end the move.
+    m.segments.put(2L, new ReplicaView.Item(2, "", 10, 2, 2, true, true, 0, 0, true));
+    m.segments.put(3L, new ReplicaView.Item(3, "", 10, 2, 2, true, true, 0, 0, false));  // still loading on 2
+    PlacementPlanner.Steps steps = check(m, SETTINGS, 0);
+    assertEquals(1, steps.segments().size(), steps.toString());
+    SegmentPlace end = steps.segments().get(0);
+    assertEquals(2, end.getSegmentId());
+    assertEquals(2, end.getNodeId(), "to the node it is on");
+    assertEquals(2, end.getExpectedNodeId());
+    assertTrue(end.getMove());
+  }
+
+  @Test
   void aDrainIsCappedByDrainSegmentsPerRound() {
     Model m = new Model().nodes(1, 2);
     for (int i = 1; i <= 10; i++) {

@@ -23,6 +23,7 @@ import io.raftcoord.proto.querycoord.Placement;
 import io.raftcoord.proto.querycoord.QueryCoordReply;
 import io.raftcoord.proto.querycoord.ReleaseCollection;
 import io.raftcoord.proto.querycoord.Replica;
+import io.raftcoord.proto.querycoord.SegmentPlace;
 import io.raftcoord.proto.querycoord.ReportDistribution;
 import io.raftcoord.proto.querycoord.TargetChannel;
 import io.raftcoord.proto.querycoord.TargetSegment;
@@ -230,6 +231,30 @@ class QueryCoordDomainTest {
     assertEquals(100, f.read(GetLoadState.newBuilder().setCollection(target("c")).setWithProgress(true).build(),
         LoadStateReply.class).getPercent());
     assertEquals(List.of(), f.plan("querycoord-checker"), "loaded and settled");
+  }
+
+  @Test
+  void aMoveOntoANodeThatAlreadyServesTheSegmentKeepsNoSecondCopy() {
+    scene(4);
+    loaded();
+    TargetSegment s = f.table().segmentsOf(c.getId()).firstEntry().getValue();
+    Placement p = s.getPlacements(0);
+    Replica r = replicas().get(p.getReplicaId());
+    long from = p.getNodeId();
+    long to = r.getNodesList().stream().filter(n -> n != from).findFirst().orElseThrow();
+    Session toSession = queryNodes.stream().filter(q -> q.getServerId() == to).findFirst().orElseThrow();
+    // The other node still holds the segment (left from an earlier placement) and says so.
+    f.ok(ReportDistribution.newBuilder().setNode(QueryCoordFixture.ref(toSession)).addLoadedSegments(s.getSegmentId())
+        .build());
+    QueryCoordReply moved = f.ok(PlaceTasks.newBuilder().addSegments(SegmentPlace.newBuilder()
+        .setSegmentId(s.getSegmentId()).setReplicaId(r.getId()).setNodeId(to).setExpectedNodeId(from).setMove(true))
+        .build());
+    assertEquals(1, moved.getApplied());
+    Placement after = f.table().segment(s.getSegmentId()).orElseThrow().getPlacements(0);
+    assertEquals(to, after.getNodeId());
+    assertEquals(0, after.getPreviousNodeId(), "no report would end the move: it must not keep the old node");
+    assertFalse(f.work(from).getSegmentsList().stream().anyMatch(w -> w.getSegmentId() == s.getSegmentId()),
+        "the old node is told to release it");
   }
 
   @Test

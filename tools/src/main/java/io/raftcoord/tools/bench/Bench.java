@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -68,6 +69,12 @@ import picocli.CommandLine.Parameters;
         "             apart; prints the time to list that collection at 10,000 segments and at N (ratio), the latest",
         "             snapshot's size on disk, each replica's heap after a full GC, and the time a restarted follower",
         "             (and the whole restarted cluster) takes to serve reads at the leader's index",
+        "  load       QueryCoord in phases (--phases load,kill,plan,many; default all, see scripts/bench.sh):",
+        "             load: --segments (default 10000) FLUSHED segments, --nodes (20) instant query nodes, time from",
+        "               load(--replicas, default 2) to LOADED; kill: one query node halted, time until the search",
+        "               plan serves everything again (target TTL + 5 s); plan: --plan-segments on half of --plan-nodes,",
+        "               the other half joins, the balance duty over --duration s (default 30); many: --collections",
+        "               (or --collection-steps) x --partitions loaded with --concurrency (16) loads in flight",
         "",
         "Warm-up: a fresh cluster (and this JVM) is slow for its first 1-4 minutes while the JIT",
         "compiles on 2 cores, so the first point is preceded by --warmup seconds (default 60) of the",
@@ -77,7 +84,7 @@ import picocli.CommandLine.Parameters;
 public final class Bench implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WORKLOAD",
       description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover | sessions | segments"
-          + " | segments-scale")
+          + " | segments-scale | load")
   String workload;
 
   @Option(names = "--concurrency", paramLabel = "C[,C...]",
@@ -252,6 +259,9 @@ public final class Bench implements Callable<Integer> {
       description = "failover: also write every completion time (ms since the load started) to FILE.")
   Path timelineFile;
 
+  @Mixin
+  LoadOptions loadOptions = new LoadOptions();
+
   PrintWriter out;
   PrintWriter err;
 
@@ -324,6 +334,13 @@ public final class Bench implements Callable<Integer> {
         ScalePlan.of(this);
         yield new Plan(workload, List.of(1), batchingOn, false, "segments");
       }
+      case "load" -> {
+        if (mergeFlag != null) {
+          throw new CliSupport.UsageException("load does not call tso().next(); --merge has no effect on it");
+        }
+        LoadPlan.of(this, loadOptions);
+        yield new Plan(workload, List.of(1), batchingOn, false, "loads");
+      }
       case "failover" -> {
         List<Integer> c = cs == null ? List.of(8) : cs;
         if (c.size() != 1) {
@@ -336,7 +353,7 @@ public final class Bench implements Callable<Integer> {
       }
       default -> throw new CliSupport.UsageException(
           "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached, failover,"
-              + " sessions, segments or segments-scale");
+              + " sessions, segments, segments-scale or load");
     };
   }
 
@@ -385,6 +402,8 @@ public final class Bench implements Callable<Integer> {
         rc = new SegmentsBench(this, client, SegmentsPlan.of(this, concurrencyList()), deadlineMs).run();
       } else if (scalePlan != null) {
         rc = new ScaleBench(this, client, scalePlan, peerString).run();
+      } else if (plan.workload().equals("load")) {
+        rc = new LoadBench(this, client, LoadPlan.of(this, loadOptions), peerString).run();
       } else if (plan.workload().equals("failover")) {
         rc = new Failover(this, client, plan.concurrency().get(0), plan.merge(), peerString).run(warmupMs);
       } else {

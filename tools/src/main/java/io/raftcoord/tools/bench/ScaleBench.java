@@ -35,12 +35,14 @@ final class ScaleBench {
   private final String peers;
   private final String tag = "scale" + Long.toString(System.currentTimeMillis(), 36);
   private final JsonObject json = new JsonObject();
+  private final BenchOutput output;
 
   ScaleBench(Bench opts, CoordClient client, ScalePlan plan, String peers) {
     this.opts = opts;
     this.client = client;
     this.plan = plan;
     this.peers = peers;
+    this.output = new BenchOutput(opts);
   }
 
   int run() throws IOException {
@@ -53,7 +55,7 @@ final class ScaleBench {
     long wantMax = plan.segments() + plan.segments() / 10 + 100_000;
     if (before.getMaxSegments() < wantMax) {
       client.dataCoord().setSettings(DataCoordSettings.newBuilder().setMaxSegments(wantMax).build());
-      log("segments-scale: max_segments %,d -> %,d for the fill (left so)", before.getMaxSegments(), wantMax);
+      output.log("segments-scale: max_segments %,d -> %,d for the fill (left so)", before.getMaxSegments(), wantMax);
     }
     if (!opts.json) {
       opts.out.printf(Locale.ROOT, "# segments-scale: %,d segments of %d binlogs (%,d rows each, importing assigns then"
@@ -88,7 +90,7 @@ final class ScaleBench {
         SegmentFill fill = new SegmentFill(client, owners, new LogIds(client, 1 << 22), clock, plan.binlogs(),
             plan.inFlight(), plan.requestsPerAssign(), opts.err);
         double s1 = fill.fill(listed, plan.listSegments(), maxRows, "listed collection");
-        log("segments-scale: listed collection filled with %,d segments in %.1f s", plan.listSegments(), s1);
+        output.log("segments-scale: listed collection filled with %,d segments in %.1f s", plan.listSegments(), s1);
         small = ScaleProbe.listTimes(client, listed.id(), plan.pageSize(), plan.listRuns(), plan.listSegments());
         double s2 = 0;
         long left = plan.fillSegments();
@@ -99,7 +101,7 @@ final class ScaleBench {
         }
         long commit1 = Bench.maxCommitIndex(client);
         double fillSeconds = s1 + s2;
-        log("segments-scale: filled %,d segments in %.1f s (%,.0f segments/s, %,d Raft entries, %d reports sent again)",
+        output.log("segments-scale: filled %,d segments in %.1f s (%,.0f segments/s, %,d Raft entries, %d reports sent again)",
             plan.segments(), fillSeconds, plan.segments() / fillSeconds, commit1 - commit0, fill.retries());
         json.addProperty("fillSeconds", round(fillSeconds));
         json.addProperty("fillSegmentsPerSec", Math.round(plan.segments() / fillSeconds));
@@ -116,7 +118,7 @@ final class ScaleBench {
       opts.out.println(Output.json(json));
     }
     opts.out.flush();
-    log("segments-scale: the %,d segments stay in the quorum; wipe it (scripts/cluster.sh wipe) when done", plan.segments());
+    output.log("segments-scale: the %,d segments stay in the quorum; wipe it (scripts/cluster.sh wipe) when done", plan.segments());
     return 0;
   }
 
@@ -133,7 +135,7 @@ final class ScaleBench {
     o.addProperty("ratio", round(ratio));
     o.addProperty("target", LIST_RATIO_TARGET);
     json.add("list", o);
-    text("(a) list of the %,d-segment collection (pages of %,d, median of %d): %.1f ms with %,d segments filled (all"
+    output.text("(a) list of the %,d-segment collection (pages of %,d, median of %d): %.1f ms with %,d segments filled (all"
             + " there are on a fresh quorum), %.1f ms with %,d; ratio %.2f (target <= %.0fx) %s", plan.listSegments(),
         plan.pageSize(), plan.listRuns(), a, plan.listSegments(), b, plan.segments(), ratio, LIST_RATIO_TARGET,
         verdict(ratio <= LIST_RATIO_TARGET));
@@ -148,14 +150,14 @@ final class ScaleBench {
       try {
         index = ScaleProbe.takeSnapshot(peers, ps.get(leader - 1).id(), 300_000);
       } catch (IOException | RuntimeException e) {
-        log("segments-scale: the snapshot call on the leader failed: %s", e.toString());
+        output.log("segments-scale: the snapshot call on the leader failed: %s", e.toString());
       }
       for (int i = 1; i <= ps.size(); i++) {
         if (i != leader) {
           try {
             ScaleProbe.takeSnapshot(peers, ps.get(i - 1).id(), 300_000);
           } catch (IOException | RuntimeException e) {
-            log("segments-scale: the snapshot call on follower %s failed (%s); its latest snapshot is what it took"
+            output.log("segments-scale: the snapshot call on follower %s failed (%s); its latest snapshot is what it took"
                 + " itself", ps.get(i - 1).id(), e.getMessage());
           }
         }
@@ -182,10 +184,10 @@ final class ScaleBench {
     o.addProperty("targetBytes", SNAPSHOT_TARGET_BYTES);
     json.add("snapshot", o);
     if (largest < 0) {
-      text("(b) snapshot: none found under %s (set --data-dir or RAFTCOORD_DATA to the quorum's data directory)",
+      output.text("(b) snapshot: none found under %s (set --data-dir or RAFTCOORD_DATA to the quorum's data directory)",
           plan.dataDir());
     } else {
-      text("(b) snapshot taken at index %d; latest snapshot on disk:%s; largest %s (target < 500 MB) %s", index, per,
+      output.text("(b) snapshot taken at index %d; latest snapshot on disk:%s; largest %s (target < 500 MB) %s", index, per,
           mb(largest), verdict(largest < SNAPSHOT_TARGET_BYTES));
     }
   }
@@ -201,7 +203,7 @@ final class ScaleBench {
         try {
           used = ScaleProbe.heapAfterFullGc(pid.getAsLong()).orElse(-1);
         } catch (IOException e) {
-          log("segments-scale: heap of n%d (pid %d): %s", i, pid.getAsLong(), e.getMessage());
+          output.log("segments-scale: heap of n%d (pid %d): %s", i, pid.getAsLong(), e.getMessage());
         }
       }
       o.addProperty("n" + i, used);
@@ -212,7 +214,7 @@ final class ScaleBench {
     o.addProperty("largestBytes", largest);
     o.addProperty("targetBytes", HEAP_TARGET_BYTES);
     json.add("heapAfterFullGc", o);
-    text("(c) heap after a full GC (jcmd GC.run; GC.heap_info):%s; largest %s (target < 2 GiB) %s", per,
+    output.text("(c) heap after a full GC (jcmd GC.run; GC.heap_info):%s; largest %s (target < 2 GiB) %s", per,
         largest < 0 ? "n/a" : mib(largest), largest < 0 ? "(no local replica found)" : verdict(largest < HEAP_TARGET_BYTES));
   }
 
@@ -228,18 +230,18 @@ final class ScaleBench {
     RestartProbe restarts = new RestartProbe(ctl, peers, read, plan.catchupTimeoutMs());
     if (plan.restartFollower()) {
       int victim = restarts.pickFollower();
-      log("segments-scale: SIGKILL and restart of follower n%d", victim);
+      output.log("segments-scale: SIGKILL and restart of follower n%d", victim);
       RestartProbe.Times t = restarts.follower(client, victim);
       json.add("restartFollower", timesJson(t, victim));
-      text("(d) follower n%d SIGKILLed and restarted: admin up after %s s, caught up with the leader's commit index %d"
+      output.text("(d) follower n%d SIGKILLed and restarted: admin up after %s s, caught up with the leader's commit index %d"
               + " after %s s, served a read (ReadIndex through it) after %s s (target <= 15 s) %s", victim, secs(t.up()),
           t.index(), secs(t.caughtUp()), secs(t.served()), verdict(t.served() <= RESTART_TARGET_S));
     }
     if (plan.restartCluster()) {
-      log("segments-scale: stopping and starting the whole cluster");
+      output.log("segments-scale: stopping and starting the whole cluster");
       RestartProbe.Times t = restarts.cluster();
       json.add("restartCluster", timesJson(t, 0));
-      text("(d) whole cluster stopped and started: leader after %s s, every replica at the leader's commit index %d after"
+      output.text("(d) whole cluster stopped and started: leader after %s s, every replica at the leader's commit index %d after"
               + " %s s, a linearizable read served after %s s (target <= 15 s) %s", secs(t.up()), t.index(),
           secs(t.caughtUp()), secs(t.served()), verdict(t.served() <= RESTART_TARGET_S));
     }
@@ -256,18 +258,6 @@ final class ScaleBench {
     o.addProperty("index", t.index());
     o.addProperty("targetSeconds", RESTART_TARGET_S);
     return o;
-  }
-
-  private void text(String fmt, Object... args) {
-    if (!opts.json) {
-      opts.out.println(String.format(Locale.ROOT, fmt, args));
-      opts.out.flush();
-    }
-  }
-
-  private void log(String fmt, Object... args) {
-    opts.err.println(String.format(Locale.ROOT, fmt, args));
-    opts.err.flush();
   }
 
   static String verdict(boolean ok) {
