@@ -39,7 +39,7 @@ public final class ChaosMain implements Callable<Integer> {
   String faults;
 
   @Option(names = "--workloads", paramLabel = "LIST",
-      description = "Workloads: tso,ids,ddl,kv,sessions,segments (default tso,ids,ddl, and kv when it is in the build).")
+      description = "Workloads: tso,ids,ddl,kv,sessions,segments,querycoord (default tso,ids,ddl, and kv when it is in the build).")
   String workloads;
 
   @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: the current time).")
@@ -50,7 +50,8 @@ public final class ChaosMain implements Callable<Integer> {
 
   @Option(names = "--planted-bug", paramLabel = "NAME",
       description = "Enable a deliberate defect: tso-local, ids-memory-only, reaper-skips-grace, "
-          + "datacoord-accepts-stale-epoch, log-acks-before-flush (replicas), stale-read (the kv workload's clients).")
+          + "datacoord-accepts-stale-epoch, querycoord-loaded-before-served, log-acks-before-flush (replicas), "
+          + "stale-read (the kv workload's clients).")
   List<String> plantedBugs = new ArrayList<>();
 
   @Option(names = "--expect-violation",
@@ -115,7 +116,8 @@ public final class ChaosMain implements Callable<Integer> {
       for (String b : plantedBugs) {
         if (!ChaosRun.SERVER_BUGS.contains(b) && !ChaosRun.CLIENT_BUGS.contains(b)) {
           throw new IllegalArgumentException("unknown planted bug '" + b + "' (known: tso-local, ids-memory-only, "
-              + "reaper-skips-grace, datacoord-accepts-stale-epoch, stale-read)");
+              + "reaper-skips-grace, datacoord-accepts-stale-epoch, querycoord-loaded-before-served, "
+              + "log-acks-before-flush, stale-read)");
         }
       }
       String[] q = quiet.split("-");

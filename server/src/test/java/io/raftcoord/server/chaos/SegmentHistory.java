@@ -14,7 +14,6 @@ import io.raftcoord.server.chaos.SegmentRecords.WriteKind;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +27,7 @@ import java.util.TreeSet;
  * (reads are summarized: what they showed is in the records the checker judges). Thread-safe.
  */
 final class SegmentHistory {
-  private final long originNanos;
+  private final HistoryLines lines;
   private final List<Assign> assigns = new ArrayList<>();
   private final List<Write> writes = new ArrayList<>();
   private final List<ChannelRead> channelReads = new ArrayList<>();
@@ -38,7 +37,6 @@ final class SegmentHistory {
   private final Map<Long, Final> finals = new TreeMap<>();
   private final Map<Long, String> finalErrors = new TreeMap<>();
   private final Set<Long> segmentIds = new TreeSet<>();
-  private final List<String> lines = new ArrayList<>();
   private final Map<Outcome, Integer> assignOutcomes = new EnumMap<>(Outcome.class);
   private final Map<String, Integer> writeOutcomes = new TreeMap<>();
   private int zombieWrites;
@@ -47,19 +45,15 @@ final class SegmentHistory {
   private long calls;
 
   SegmentHistory(long originNanos) {
-    this.originNanos = originNanos;
+    this.lines = new HistoryLines("segments", "invokeMs", originNanos);
   }
 
   double nowMs() {
-    return (System.nanoTime() - originNanos) / 1e6;
+    return lines.nowMs();
   }
 
   synchronized void setup(String what, Object... kv) {
-    Object[] all = new Object[kv.length + 2];
-    all[0] = "what";
-    all[1] = what;
-    System.arraycopy(kv, 0, all, 2, kv.length);
-    line("setup", nowMs(), all);
+    lines.setup(what, kv);
   }
 
   synchronized void assign(Assign a) {
@@ -67,8 +61,8 @@ final class SegmentHistory {
     calls++;
     assignOutcomes.merge(a.outcome(), 1, Integer::sum);
     a.grants().forEach(g -> segmentIds.add(g.segmentId()));
-    line("assign", a.invokeMs(), "actor", a.actor(), "completeMs", round(a.completeMs()), "outcome", a.outcome().name(),
-        "code", a.code(), "requests", a.requests().stream().map(r -> r.channel() + ":" + r.rows()).toList(),
+    lines.add("assign", a.invokeMs(), "actor", a.actor(), "completeMs", HistoryLines.round(a.completeMs()),
+        "outcome", a.outcome().name(), "code", a.code(), "requests", a.requests().stream().map(r -> r.channel() + ":" + r.rows()).toList(),
         "grants", a.grants().stream().map(g -> g.segmentId() + ":" + g.rows() + "@" + g.request()).toList());
   }
 
@@ -86,9 +80,9 @@ final class SegmentHistory {
         zombieStale++;
       }
     }
-    line(w.kind() == WriteKind.REPORT ? "report" : "checkpoint", w.invokeMs(), "actor", w.actor(), "node",
-        w.node().toString(), "completeMs", round(w.completeMs()), "outcome", w.outcome().name(), "code", w.code(),
-        "retry", w.retry(), "zombie", w.zombie(),
+    lines.add(w.kind() == WriteKind.REPORT ? "report" : "checkpoint", w.invokeMs(), "actor", w.actor(), "node",
+        w.node().toString(), "completeMs", HistoryLines.round(w.completeMs()), "outcome", w.outcome().name(),
+        "code", w.code(), "retry", w.retry(), "zombie", w.zombie(),
         "segments", w.segments().stream().map(s -> Map.of("id", s.segmentId(), "channel", s.channel(), "rows",
             s.numRows(), "flushed", s.flushed(), "logIds", s.logIds())).toList(),
         "checkpoints", w.checkpoints().stream().map(c -> c.channel() + "@" + c.timestamp()).toList());
@@ -97,8 +91,8 @@ final class SegmentHistory {
   synchronized void channelRead(ChannelRead r) {
     channelReads.add(r);
     calls++;
-    line("channels", r.invokeMs(), "actor", r.actor(), "completeMs", round(r.completeMs()), "channels",
-        r.channels().stream().map(v -> v.name() + "=" + v.owner() + " " + v.state() + " cp " + v.checkpointTs())
+    lines.add("channels", r.invokeMs(), "actor", r.actor(), "completeMs", HistoryLines.round(r.completeMs()),
+        "channels", r.channels().stream().map(v -> v.name() + "=" + v.owner() + " " + v.state() + " cp " + v.checkpointTs())
             .toList());
   }
 
@@ -106,15 +100,15 @@ final class SegmentHistory {
     segmentReads.add(r);
     calls++;
     r.segments().forEach(s -> segmentIds.add(s.id()));
-    line("segments", r.invokeMs(), "actor", r.actor(), "completeMs", round(r.completeMs()), "segments",
-        r.segments().stream().map(v -> v.id() + " " + v.state() + " " + v.numRows() + "/" + v.maxRows()).toList());
+    lines.add("segments", r.invokeMs(), "actor", r.actor(), "completeMs", HistoryLines.round(r.completeMs()),
+        "segments", r.segments().stream().map(v -> v.id() + " " + v.state() + " " + v.numRows() + "/" + v.maxRows()).toList());
   }
 
   /** A session seen in a state; only the first sighting of each (session, state) is kept. */
   synchronized void session(Ref ref, String state, double atMs, String how) {
     if (sessionStates.add(ref + " " + state)) {
       sessions.add(new SessionSeen(ref, state, atMs, how));
-      line("session", atMs, "node", ref.toString(), "state", state, "how", how);
+      lines.add("session", atMs, "node", ref.toString(), "state", state, "how", how);
     }
   }
 
@@ -126,27 +120,27 @@ final class SegmentHistory {
     all[0] = "actor";
     all[1] = actor;
     all[2] = "completeMs";
-    all[3] = round(completeMs);
+    all[3] = HistoryLines.round(completeMs);
     all[4] = "outcome";
     all[5] = outcome.name();
     all[6] = "code";
     all[7] = code;
     System.arraycopy(kv, 0, all, 8, kv.length);
-    line(type, invokeMs, all);
+    lines.add(type, invokeMs, all);
   }
 
   synchronized void finalSegment(Final f) {
     finals.put(f.segmentId(), f);
     finalErrors.remove(f.segmentId());
     SegmentView v = f.view();
-    line("final", f.atMs(), "segment", f.segmentId(), "state", v == null ? "NOT_FOUND" : v.state().name(), "rows",
+    lines.add("final", f.atMs(), "segment", f.segmentId(), "state", v == null ? "NOT_FOUND" : v.state().name(), "rows",
         v == null ? 0 : v.numRows(), "maxRows", v == null ? 0 : v.maxRows(), "channel", v == null ? "" : v.channel(),
         "logIds", f.logIds().size());
   }
 
   synchronized void finalError(long segmentId, String error) {
     finalErrors.put(segmentId, error);
-    line("final-failed", nowMs(), "segment", segmentId, "error", error);
+    lines.add("final-failed", nowMs(), "segment", segmentId, "error", error);
   }
 
   /** Every segment the history names. */
@@ -168,7 +162,7 @@ final class SegmentHistory {
   }
 
   synchronized List<String> lines() {
-    return List.copyOf(lines);
+    return lines.copy();
   }
 
   synchronized long size() {
@@ -180,20 +174,5 @@ final class SegmentHistory {
             + "%d channel reads, %d segment reads, %d segments, %d sessions seen retiring", assignOutcomes,
         writeOutcomes, zombieWrites, zombieStale, zombieOk, channelReads.size(), segmentReads.size(), segmentIds.size(),
         sessions.stream().map(SessionSeen::ref).distinct().count());
-  }
-
-  private void line(String type, double atMs, Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("workload", "segments");
-    m.put("type", type);
-    m.put("invokeMs", round(atMs));
-    for (int i = 0; i + 1 < kv.length; i += 2) {
-      m.put(String.valueOf(kv[i]), kv[i + 1]);
-    }
-    lines.add(Timeline.GSON.toJson(m));
-  }
-
-  static double round(double ms) {
-    return Math.round(ms * 100) / 100.0;
   }
 }

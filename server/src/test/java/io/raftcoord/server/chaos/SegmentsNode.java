@@ -675,14 +675,11 @@ final class SegmentsNode {
   }
 
   static Outcome outcome(RuntimeException e) {
-    if (e instanceof CoordException ce) {
-      return ce.outcomeUnknown() ? Outcome.UNKNOWN : Outcome.FAILED;
-    }
-    return Outcome.UNKNOWN;
+    return CallErrors.outcomeUnknown(e) ? Outcome.UNKNOWN : Outcome.FAILED;
   }
 
   static String code(RuntimeException e) {
-    return e instanceof CoordException ce ? ce.code().name() : e.getClass().getSimpleName();
+    return CallErrors.code(e);
   }
 
   /** For the summary: what each mode holds. */

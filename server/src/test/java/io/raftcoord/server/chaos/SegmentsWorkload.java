@@ -2,10 +2,7 @@ package io.raftcoord.server.chaos;
 
 import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.CoordException;
-import io.raftcoord.client.catalog.Schemas;
 import io.raftcoord.proto.CollectionInfo;
-import io.raftcoord.proto.CollectionSchema;
-import io.raftcoord.proto.CreateCollectionRequest;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.FieldSchema;
 import io.raftcoord.proto.datacoord.ChannelList;
@@ -44,7 +41,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +103,7 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
 
   private SegmentHistory history;
   private CoordClient admin;
+  private SetupCalls setup;
   private CoordClient writerClient;
   private CoordClient samplerClient;
   private final List<CoordClient> nodeClients = new ArrayList<>();
@@ -175,15 +172,16 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     seed = env.seed();
     history = new SegmentHistory(env.originNanos());
     admin = env.newClient(Duration.ofSeconds(10));
+    setup = new SetupCalls(name(), admin, SETUP);
     writerClient = env.newClient(DEADLINE);
     samplerClient = env.newClient(DEADLINE);
     for (int i = 0; i < CLIENTS; i++) {
       nodeClients.add(env.newClient(DEADLINE));
     }
-    long ttl = retry("set the session TTL", () -> admin.sessions().setSettings(SessionSettings.newBuilder()
+    long ttl = setup.retry("set the session TTL", () -> admin.sessions().setSettings(SessionSettings.newBuilder()
         .setTtlMs(TTL_MS).build()).getTtlMs());
     // No balancing during the run: channels move only when their node's session ends or stops.
-    DataCoordSettings dcs = retry("set the DataCoord settings", () -> admin.dataCoord().setSettings(
+    DataCoordSettings dcs = setup.retry("set the DataCoord settings", () -> admin.dataCoord().setSettings(
         DataCoordSettings.newBuilder().setMaxSegmentBytes(MAX_SEGMENT_BYTES).setChannelBalanceQuietMs(3_600_000)
             .build()));
     history.setup("settings", "ttlMs", ttl, "maxSegmentBytes", dcs.getMaxSegmentBytes(), "sealPermille",
@@ -201,68 +199,28 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     }
     createCollections();
     sampling = true;
-    threads.add(daemon("segments-clock", this::clockLoop));
-    threads.add(daemon("segments-sampler", this::sampleLoop));
+    threads.add(WorkloadThreads.daemon("segments-clock", this::clockLoop));
+    threads.add(WorkloadThreads.daemon("segments-sampler", this::sampleLoop));
     awaitWatched();
     for (int i = 0; i < WRITERS; i++) {
       Random rnd = new Random(seed * 37 + i + 5000);
       String actor = "writer" + (i + 1);
-      threads.add(daemon("segments-" + actor, () -> writeLoop(actor, rnd)));
+      threads.add(WorkloadThreads.daemon("segments-" + actor, () -> writeLoop(actor, rnd)));
     }
     Random frnd = new Random(seed * 37 + 6000);
-    threads.add(daemon("segments-flusher", () -> flushLoop(frnd)));
+    threads.add(WorkloadThreads.daemon("segments-flusher", () -> flushLoop(frnd)));
     Random crnd = new Random(seed * 37 + 7000);
-    threads.add(daemon("segments-churn", () -> churnLoop(crnd)));
+    threads.add(WorkloadThreads.daemon("segments-churn", () -> churnLoop(crnd)));
     LOG.info("segments workload: {} collections x {} channels, {} data nodes, {} writers, ttl {} ms, max segment {} "
             + "bytes, seal {} permille, allocations expire after {} ms", COLLECTIONS, SHARDS, NODES, WRITERS, ttl,
         dcs.getMaxSegmentBytes(), dcs.getSealProportionPermille(), dcs.getAllocationExpireMs());
   }
 
-  /** Retries a setup call through leader changes; the leader refuses DataCoord commands until every replica has them. */
-  private <T> T retry(String what, Supplier<T> call) {
-    long deadline = System.nanoTime() + SETUP.toNanos();
-    while (true) {
-      try {
-        return call.get();
-      } catch (CoordException e) {
-        if (e.code() == ErrorCode.INVALID_ARGUMENT || System.nanoTime() > deadline) {
-          throw new IllegalStateException("segments: could not " + what + ": " + e, e);
-        }
-        Steps.sleep(250);
-      }
-    }
-  }
-
-  private static CollectionSchema schema(String name) {
-    return Schemas.schema().field(Schemas.int64("pk").primary()).field(Schemas.floatVector("vec", 4))
-        .description("segments chaos workload " + name).build();
-  }
-
   private void createCollections() {
-    retry("create database " + DB, () -> {
-      try {
-        return admin.catalog().createDatabase(DB);
-      } catch (CoordException e) {
-        if (e.code() == ErrorCode.ALREADY_EXISTS) {
-          return null;
-        }
-        throw e;
-      }
-    });
+    setup.createDatabase(DB);
     for (int i = 0; i < COLLECTIONS; i++) {
       String name = "seg_" + i;
-      CreateCollectionRequest req = CreateCollectionRequest.newBuilder().setDb(DB).setName(name).setSchema(schema(name))
-          .setShardsNum(SHARDS).build();
-      CollectionInfo info = retry("create collection " + name, () -> {
-        try {
-          return admin.catalog().createCollection(req);
-        } catch (CoordException e) {
-          if (e.code() == ErrorCode.ALREADY_EXISTS) {
-            return admin.catalog().describeCollection(DB, name).getCollection();
-          }
-          throw e;
-        }
-      });
+      CollectionInfo info = setup.createCollection(DB, name, SHARDS);
       Coll c = new Coll(name, info.getId(), info.getPartitions(0).getId(), info.getVirtualChannelsList());
       collections.add(c);
       channels.addAll(c.channels());
@@ -367,7 +325,7 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
       Session s = byId.get(ref.serverId());
       String state = s == null || s.getEpoch() != ref.epoch() ? "GONE" : s.getState().name();
       if (!state.equals("ACTIVE")) {
-        history.session(ref, state, done, "sessions list [" + SegmentHistory.round(inv) + " ms ..]");
+        history.session(ref, state, done, "sessions list [" + HistoryLines.round(inv) + " ms ..]");
       }
     });
   }
@@ -429,7 +387,7 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
           if (st.getFlushed()) {
             flushesDone.incrementAndGet();
             history.op("flush-state", "flusher", sinv, history.nowMs(), Outcome.OK, "", "collection", c.name(),
-                "flushed", true, "afterMs", SegmentHistory.round(history.nowMs() - inv));
+                "flushed", true, "afterMs", HistoryLines.round(history.nowMs() - inv));
             break;
           }
         } catch (RuntimeException e) {
@@ -459,11 +417,7 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
   }
 
   private boolean pause(long ms) {
-    long until = System.nanoTime() + ms * 1_000_000L;
-    while (running && System.nanoTime() < until) {
-      Steps.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-    }
-    return running;
+    return WorkloadThreads.pause(() -> running, ms);
   }
 
   @Override
@@ -573,21 +527,6 @@ final class SegmentsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     writerClient = null;
     samplerClient = null;
     admin = null;
-    for (CoordClient c : all) {
-      if (c != null) {
-        try {
-          c.close();
-        } catch (RuntimeException e) {
-          LOG.debug("segments: closing a client: {}", e.toString());
-        }
-      }
-    }
-  }
-
-  private static Thread daemon(String name, Runnable r) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    t.start();
-    return t;
+    WorkloadClients.closeQuietly(name(), all);
   }
 }

@@ -25,12 +25,11 @@ import java.util.TreeMap;
  * measured at the start. Every record is also one line of {@code history.jsonl}. Thread-safe.
  */
 final class SessionHistory {
-  private final long originNanos;
+  private final HistoryLines lines;
   private final double wallMinusRunMs;
   private final Map<String, AgentLog> agents = new LinkedHashMap<>();
   private final List<FeedEvent> feed = new ArrayList<>();
   private final Map<Long, Session> current = new TreeMap<>();
-  private final List<String> lines = new ArrayList<>();
   private long ttlMs;
   private boolean compacted;
   private int acks;
@@ -50,17 +49,17 @@ final class SessionHistory {
   }
 
   SessionHistory(long originNanos) {
-    this.originNanos = originNanos;
+    this.lines = new HistoryLines("sessions", "atMs", originNanos);
     this.wallMinusRunMs = System.currentTimeMillis() - nowMs();
   }
 
   double nowMs() {
-    return (System.nanoTime() - originNanos) / 1e6;
+    return lines.nowMs();
   }
 
   synchronized void settings(long ttlMs) {
     this.ttlMs = ttlMs;
-    line("settings", nowMs(), "ttlMs", ttlMs);
+    lines.add("settings", nowMs(), "ttlMs", ttlMs);
   }
 
   synchronized long ttlMs() {
@@ -74,24 +73,24 @@ final class SessionHistory {
   synchronized void registered(String agent, Session s) {
     double at = nowMs();
     agents.get(agent).registrations.add(new Registration(s.getServerId(), s.getEpoch(), s.getState(), at));
-    line("register", at, "agent", agent, "role", s.getRole(), "serverId", s.getServerId(), "epoch", s.getEpoch(),
+    lines.add("register", at, "agent", agent, "role", s.getRole(), "serverId", s.getServerId(), "epoch", s.getEpoch(),
         "state", s.getState().name());
   }
 
   synchronized void registerFailed(String agent, String error) {
-    line("register-failed", nowMs(), "agent", agent, "error", error);
+    lines.add("register-failed", nowMs(), "agent", agent, "error", error);
   }
 
   synchronized void lost(String agent, Session s) {
     double at = nowMs();
     agents.get(agent).losses.add(new Loss(s.getServerId(), s.getEpoch(), at));
-    line("lost", at, "agent", agent, "serverId", s.getServerId(), "epoch", s.getEpoch());
+    lines.add("lost", at, "agent", agent, "serverId", s.getServerId(), "epoch", s.getEpoch());
   }
 
   synchronized void ack(String agent, long serverId, double atMs) {
     agents.get(agent).acks.add(new Ack(serverId, atMs));
     acks++;
-    line("ack", atMs, "agent", agent, "serverId", serverId);
+    lines.add("ack", atMs, "agent", agent, "serverId", serverId);
   }
 
   /** The agent stopped heartbeating on purpose (or never got going): it must be expired. */
@@ -100,7 +99,7 @@ final class SessionHistory {
     AgentLog a = agents.get(agent);
     if (Double.isNaN(a.haltMs)) {
       a.haltMs = at;
-      line("halt", at, "agent", agent, "why", why);
+      lines.add("halt", at, "agent", agent, "why", why);
     }
   }
 
@@ -118,7 +117,8 @@ final class SessionHistory {
         throw new IllegalStateException("unreadable session event at revision " + e.getRevision(), ex);
       }
       if (!s.hasSession()) {
-        line("feed", at, "revision", e.getRevision(), "kind", s.getKind().name(), "ttlMs", s.getSettings().getTtlMs());
+        lines.add("feed", at, "revision", e.getRevision(), "kind", s.getKind().name(), "ttlMs",
+            s.getSettings().getTtlMs());
         continue;
       }
       FeedEvent f = new FeedEvent(e.getRevision(), e.getOrdinal(), s.getKind(), s.getSession(),
@@ -129,15 +129,16 @@ final class SessionHistory {
       } else {
         current.put(f.serverId(), f.session());
       }
-      line("feed", at, "revision", f.revision(), "ordinal", f.ordinal(), "kind", f.kind().name(), "serverId",
+      lines.add("feed", at, "revision", f.revision(), "ordinal", f.ordinal(), "kind", f.kind().name(), "serverId",
           f.serverId(), "epoch", f.session().getEpoch(), "role", f.session().getRole(), "address",
-          f.session().getAddress(), "state", f.session().getState().name(), "stampMs", round(f.stampMs()));
+          f.session().getAddress(), "state", f.session().getState().name(), "stampMs",
+          HistoryLines.round(f.stampMs()));
     }
   }
 
   synchronized void compacted(String why) {
     compacted = true;
-    line("feed-compacted", nowMs(), "error", why);
+    lines.add("feed-compacted", nowMs(), "error", why);
   }
 
   /** The server ID of the ACTIVE session of {@code role} as the feed has it so far. */
@@ -155,7 +156,7 @@ final class SessionHistory {
   }
 
   synchronized List<String> lines() {
-    return List.copyOf(lines);
+    return lines.copy();
   }
 
   synchronized String summary() {
@@ -171,20 +172,5 @@ final class SessionHistory {
   /** Records seen so far (the verdict's operation count). */
   synchronized long size() {
     return lines.size();
-  }
-
-  private void line(String type, double atMs, Object... kv) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("workload", "sessions");
-    m.put("type", type);
-    m.put("atMs", round(atMs));
-    for (int i = 0; i + 1 < kv.length; i += 2) {
-      m.put(String.valueOf(kv[i]), kv[i + 1]);
-    }
-    lines.add(Timeline.GSON.toJson(m));
-  }
-
-  private static double round(double ms) {
-    return Math.round(ms * 100) / 100.0;
   }
 }

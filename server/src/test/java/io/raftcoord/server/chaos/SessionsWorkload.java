@@ -70,7 +70,7 @@ final class SessionsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
       clients.add(env.newClient(DEADLINE));
     }
     sampling = true;
-    sampler = daemon("sessions-sampler", this::sampleLoop);
+    sampler = WorkloadThreads.daemon("sessions-sampler", this::sampleLoop);
     running = true;
     for (int i = 0; i < WORKERS; i++) {
       startAtSetup("w" + i, i % 2 == 0 ? "querynode" : "datanode");
@@ -79,7 +79,7 @@ final class SessionsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
       startAtSetup("dc" + i, COORDINATOR_ROLE);
     }
     Random rnd = new Random(env.seed() * 31 + 4242);
-    churn = daemon("sessions-churn", () -> churnLoop(rnd));
+    churn = WorkloadThreads.daemon("sessions-churn", () -> churnLoop(rnd));
     LOG.info("sessions workload: ttl {} ms, {} workers and {} {} agents on {} clients, heartbeat every {} ms",
         history.ttlMs(), WORKERS, COORDINATORS, COORDINATOR_ROLE, CLIENTS, HEARTBEAT.toMillis());
   }
@@ -146,11 +146,7 @@ final class SessionsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
 
   /** Sleeps while the workload runs; false once it is stopped. */
   private boolean pause(long ms) {
-    long until = System.nanoTime() + ms * 1_000_000L;
-    while (running && System.nanoTime() < until) {
-      ChaosReplicas.sleep(Math.min(100, Math.max(1, (until - System.nanoTime()) / 1_000_000)));
-    }
-    return running;
+    return WorkloadThreads.pause(() -> running, ms);
   }
 
   private void sampleLoop() {
@@ -249,31 +245,12 @@ final class SessionsWorkload implements ChaosWorkload, ChaosRun.Summarized, Auto
     if (feed != null) {
       feed.close();
     }
-    for (CoordClient c : clients) {
-      closeQuietly(c);
-    }
+    List<CoordClient> all = new ArrayList<>(clients);
     clients.clear();
-    closeQuietly(feedClient);
-    closeQuietly(admin);
+    all.add(feedClient);
+    all.add(admin);
+    WorkloadClients.closeQuietly(name(), all);
     feedClient = null;
     admin = null;
-  }
-
-  private static void closeQuietly(CoordClient c) {
-    if (c == null) {
-      return;
-    }
-    try {
-      c.close();
-    } catch (RuntimeException e) {
-      LOG.debug("sessions: closing a client: {}", e.toString());
-    }
-  }
-
-  private static Thread daemon(String name, Runnable r) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    t.start();
-    return t;
   }
 }

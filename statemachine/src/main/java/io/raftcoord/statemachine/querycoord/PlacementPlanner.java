@@ -65,10 +65,10 @@ final class PlacementPlanner {
         timedOut.add(i);
       }
     }
-    Map<Long, ReplicaView.Item> byId = new HashMap<>();
-    v.segments().forEach(i -> byId.put(i.id(), i));
     List<SegmentBalancer.NodeLoad> loads = loads(v, rw);
-    for (SegmentBalancer.Plan p : balancer.assign(missing, loads, true, Integer.MAX_VALUE)) {
+    List<SegmentBalancer.Plan> assigned = balancer.assign(missing, loads, true, Integer.MAX_VALUE);
+    Map<Long, ReplicaView.Item> byId = itemsOf(v, assigned);
+    for (SegmentBalancer.Plan p : assigned) {
       segs.add(place(v, byId.get(p.segmentId()), p.to(), false));
     }
     for (ReplicaView.Item i : timedOut) {
@@ -94,8 +94,6 @@ final class PlacementPlanner {
     }
     List<Long> stopping = v.nodes().stream().filter(ReplicaView.Node::stopping).map(ReplicaView.Node::id).toList();
     Map<Long, Integer> delegators = delegators(v);
-    Map<Long, ReplicaView.Item> byId = new HashMap<>();
-    v.segments().forEach(i -> byId.put(i.id(), i));
     List<SegmentBalancer.NodeLoad> loads = loads(v, rw);
     if (!stopping.isEmpty()) {
       // A drain does not wait for the rest of the replica to settle (new segments may keep coming);
@@ -110,7 +108,9 @@ final class PlacementPlanner {
       }
       List<SegmentBalancer.Seg> leaving = v.segments().stream().filter(i -> stopping.contains(i.node()) && !i.moving())
           .map(i -> new SegmentBalancer.Seg(i.id(), i.rows(), i.node())).toList();
-      for (SegmentBalancer.Plan p : balancer.assign(leaving, loads, true, s.getDrainSegmentsPerRound())) {
+      List<SegmentBalancer.Plan> drained = balancer.assign(leaving, loads, true, s.getDrainSegmentsPerRound());
+      Map<Long, ReplicaView.Item> byId = itemsOf(v, drained);
+      for (SegmentBalancer.Plan p : drained) {
         segs.add(place(v, byId.get(p.segmentId()), p.to(), true));
       }
       if (!segs.isEmpty() || !chans.isEmpty()) {
@@ -146,10 +146,27 @@ final class PlacementPlanner {
     }
     List<SegmentBalancer.Seg> placed = v.segments().stream()
         .map(i -> new SegmentBalancer.Seg(i.id(), i.rows(), i.node())).toList();
-    for (SegmentBalancer.Plan p : balancer.balance(placed, loads, s.getBalanceSegmentsPerRound())) {
+    List<SegmentBalancer.Plan> moves = balancer.balance(placed, loads, s.getBalanceSegmentsPerRound());
+    Map<Long, ReplicaView.Item> byId = itemsOf(v, moves);
+    for (SegmentBalancer.Plan p : moves) {
       segs.add(place(v, byId.get(p.segmentId()), p.to(), true));
     }
     return new Steps(segs, chans);
+  }
+
+  /** The view's items of the planned segments: one pass, without indexing every segment of the replica. */
+  private static Map<Long, ReplicaView.Item> itemsOf(ReplicaView v, List<SegmentBalancer.Plan> plans) {
+    Map<Long, ReplicaView.Item> out = new HashMap<>();
+    if (plans.isEmpty()) {
+      return out;
+    }
+    long[] ids = plans.stream().mapToLong(SegmentBalancer.Plan::segmentId).sorted().toArray();
+    for (ReplicaView.Item i : v.segments()) {
+      if (java.util.Arrays.binarySearch(ids, i.id()) >= 0) {
+        out.put(i.id(), i);
+      }
+    }
+    return out;
   }
 
   private static SegmentPlace place(ReplicaView v, ReplicaView.Item i, long to, boolean move) {
@@ -175,20 +192,24 @@ final class PlacementPlanner {
   }
 
   private static List<SegmentBalancer.NodeLoad> loads(ReplicaView v, List<ReplicaView.Node> rw) {
-    Map<Long, long[]> rows = new HashMap<>();
-    Map<Long, Integer> count = new HashMap<>();
+    long[] ids = rw.stream().mapToLong(ReplicaView.Node::id).sorted().toArray();
+    long[] rows = new long[ids.length];
+    int[] count = new int[ids.length];
     for (ReplicaView.Item i : v.segments()) {
-      if (i.node() != 0) {
-        rows.computeIfAbsent(i.node(), n -> new long[1])[0] += i.rows();
-        count.merge(i.node(), 1, Integer::sum);
+      int at = i.node() == 0 ? -1 : java.util.Arrays.binarySearch(ids, i.node());
+      if (at >= 0) {
+        rows[at] += i.rows();
+        count[at]++;
       }
     }
     Map<Long, Integer> delegators = delegators(v);
     List<SegmentBalancer.NodeLoad> out = new ArrayList<>();
     for (ReplicaView.Node n : rw) {
-      out.add(new SegmentBalancer.NodeLoad(n.id(), rows.getOrDefault(n.id(), new long[1])[0], n.globalRows(),
-          count.getOrDefault(n.id(), 0), delegators.getOrDefault(n.id(), 0)));
+      int at = java.util.Arrays.binarySearch(ids, n.id());
+      out.add(new SegmentBalancer.NodeLoad(n.id(), rows[at], n.globalRows(), count[at],
+          delegators.getOrDefault(n.id(), 0)));
     }
     return out;
   }
+
 }

@@ -20,7 +20,6 @@ import io.raftcoord.statemachine.store.StoreBatch;
 import io.raftcoord.statemachine.store.StoreException;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.Optional;
@@ -62,7 +61,8 @@ public final class QueryCoordTable {
   private final TreeMap<String, TargetChannel> channels = new TreeMap<>();
   private final Map<Long, TreeMap<String, TargetChannel>> channelsByCollection = new HashMap<>();
   private final TreeMap<Long, NodeDistribution> distributions = new TreeMap<>();
-  private final Map<Long, Set<Long>> served = new HashMap<>();
+  /** Each node's reported segment ids, ascending (as the distribution lists them): searched without boxing. */
+  private final Map<Long, long[]> served = new HashMap<>();
   /** Segment ids placed on a node (as node or previous node) in any replica. */
   private final Map<Long, TreeSet<Long>> segmentWork = new HashMap<>();
   private final Map<Long, TreeSet<String>> channelWork = new HashMap<>();
@@ -285,7 +285,7 @@ public final class QueryCoordTable {
 
   private void putDistribution(NodeDistribution d) {
     distributions.put(d.getNodeId(), d);
-    served.put(d.getNodeId(), new HashSet<>(d.getSegmentIdsList()));
+    served.put(d.getNodeId(), d.getSegmentIdsList().stream().mapToLong(Long::longValue).sorted().toArray());
   }
 
   private static byte[] key(byte prefix, long id) {
@@ -360,9 +360,16 @@ public final class QueryCoordTable {
 
   /** Whether {@code nodeId} reports serving {@code segmentId}. */
   public boolean serves(long nodeId, long segmentId) {
-    Set<Long> s = served.get(nodeId);
-    return s != null && s.contains(segmentId);
+    long[] s = served.get(nodeId);
+    return s != null && java.util.Arrays.binarySearch(s, segmentId) >= 0;
   }
+
+  /** The segment ids the node reports serving, ascending (empty if none); callers must not change it. */
+  long[] servedBy(long nodeId) {
+    return served.getOrDefault(nodeId, NONE);
+  }
+
+  private static final long[] NONE = new long[0];
 
   /** Whether {@code nodeId} reports serving {@code channel} as its delegator. */
   public boolean servesChannel(long nodeId, String channel) {

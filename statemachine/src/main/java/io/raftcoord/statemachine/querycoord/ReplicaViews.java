@@ -7,17 +7,17 @@ import io.raftcoord.proto.querycoord.TargetSegment;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.statemachine.session.SessionTable;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.LongPredicate;
+import java.util.function.IntPredicate;
 
 /**
  * Builds the checkers' {@link ReplicaView}s from committed state (under the entry read lock), one
  * planning round at a time. It walks every target item of the replica once, so it avoids
  * per-item allocation and looks members up in a set: at 100,000 segments this walk is most of a
- * round's cost.
+ * round's cost. Members and each member's served segments are sorted arrays, searched without
+ * boxing.
  */
 final class ReplicaViews {
   private final QueryCoordTable table;
@@ -30,25 +30,24 @@ final class ReplicaViews {
 
   ReplicaView of(Replica r) {
     List<ReplicaView.Node> nodes = new ArrayList<>();
-    Set<Long> members = new HashSet<>();
-    for (long n : r.getNodesList()) {
-      Session s = live.get(n);
-      if (s != null) {
-        members.add(n);
-        nodes.add(new ReplicaView.Node(n, QueryNodes.stopping(s), table.rowsOn(n), table.channelWork(n).size()));
-      }
+    long[] members = r.getNodesList().stream().mapToLong(Long::longValue).filter(live::containsKey).sorted().toArray();
+    long[][] servedBy = new long[members.length][];
+    for (int k = 0; k < members.length; k++) {
+      long n = members[k];
+      servedBy[k] = table.servedBy(n);
+      nodes.add(new ReplicaView.Node(n, QueryNodes.stopping(live.get(n)), table.rowsOn(n), table.channelWork(n).size()));
     }
     List<ReplicaView.Item> segments = new ArrayList<>(table.segmentsOf(r.getCollectionId()).size());
     for (TargetSegment s : table.segmentsOf(r.getCollectionId()).values()) {
       long id = s.getSegmentId();
       segments.add(item(placement(s.getPlacementsList(), r.getId()), members, id, "", s.getRows(),
-          n -> table.serves(n, id)));
+          k -> Arrays.binarySearch(servedBy[k], id) >= 0));
     }
     List<ReplicaView.Item> channels = new ArrayList<>();
     for (TargetChannel c : table.channelsOf(r.getCollectionId()).values()) {
       String name = c.getName();
       channels.add(item(placement(c.getPlacementsList(), r.getId()), members, 0, name, 0,
-          n -> table.servesChannel(n, name)));
+          k -> table.servesChannel(members[k], name)));
     }
     return new ReplicaView(r.getId(), r.getCollectionId(), nodes, segments, channels);
   }
@@ -62,14 +61,19 @@ final class ReplicaViews {
     return Placement.getDefaultInstance();
   }
 
-  /** Served as {@link Serving} says: by the placed node or the previous one, each a live member. */
-  private static ReplicaView.Item item(Placement p, Set<Long> members, long id, String name, long rows,
-      LongPredicate serves) {
+  /**
+   * Served as {@link Serving} says: by the placed node or the previous one, each a live member;
+   * {@code serves} takes the member's index in {@code members} (ascending ids).
+   */
+  private static ReplicaView.Item item(Placement p, long[] members, long id, String name, long rows,
+      IntPredicate serves) {
     long stored = p.getNodeId();
-    boolean valid = stored != 0 && members.contains(stored);
-    boolean arrived = valid && serves.test(stored);
+    int at = stored == 0 ? -1 : Arrays.binarySearch(members, stored);
+    boolean valid = at >= 0;
+    boolean arrived = valid && serves.test(at);
     long previous = p.getPreviousNodeId();
-    boolean served = arrived || (previous != 0 && members.contains(previous) && serves.test(previous));
+    int prevAt = previous == 0 ? -1 : Arrays.binarySearch(members, previous);
+    boolean served = arrived || (prevAt >= 0 && serves.test(prevAt));
     return new ReplicaView.Item(id, name, rows, valid ? stored : 0, stored, served, previous != 0, p.getPlacedMs(),
         p.getAttempts(), arrived);
   }

@@ -119,17 +119,24 @@ final class ScoreBalancer implements SegmentBalancer {
       return List.of();
     }
     Map<Long, Item> items = items(nodes);
-    Map<Long, List<Seg>> byNode = new HashMap<>();
+    long[] ids = nodes.stream().mapToLong(NodeLoad::id).sorted().toArray();
+    List<List<Seg>> byNode = new ArrayList<>(ids.length);
+    for (int k = 0; k < ids.length; k++) {
+      byNode.add(new ArrayList<>());
+    }
     for (Seg s : placed) {
-      byNode.computeIfAbsent(s.node(), n -> new ArrayList<>()).add(s);
+      int at = java.util.Arrays.binarySearch(ids, s.node());
+      if (at >= 0) {
+        byNode.get(at).add(s);
+      }
     }
     List<Seg> candidates = new ArrayList<>();
-    for (NodeLoad n : nodes.stream().sorted(Comparator.comparingLong(NodeLoad::id)).toList()) {
-      double p = items.get(n.id()).priority;
+    for (int k = 0; k < ids.length; k++) {
+      double p = items.get(ids[k]).priority;
       if (p <= 0) {
         continue;
       }
-      List<Seg> mine = new ArrayList<>(byNode.getOrDefault(n.id(), List.of()));
+      List<Seg> mine = byNode.get(k);
       mine.sort(Comparator.comparingLong(Seg::rows).thenComparingLong(Seg::id));
       for (Seg s : mine) {
         if (p <= 0 || candidates.size() >= max) {

@@ -9,8 +9,9 @@ import java.util.Optional;
  * The leader's QueryCoord duties over one window of {@code bench.sh load plan}: the
  * querycoord-balance and -checker counters' deltas (empty where a counter was not found), the
  * leader-duties thread's CPU ticks (-1 where unknown) and the profile samples taken meanwhile.
- * The counters' seconds are proposing time only; the thread's CPU per round is the planning cost
- * ({@link LoadProbe}).
+ * The counters' seconds are planning and proposing (the JSON's {@code *ProposeSeconds}); rounds the
+ * checkers skip because they already planned from the same state count as runs that cost almost
+ * nothing, so the thread's CPU per round is an average over planned and skipped rounds.
  */
 record DutyWindow(long ms, Optional<DutyMetrics> balance, Optional<DutyMetrics> checker, long ticks,
     Map<String, Integer> profile) {
@@ -72,10 +73,10 @@ record DutyWindow(long ms, Optional<DutyMetrics> balance, Optional<DutyMetrics> 
   }
 
   String text() {
-    String b = balance.map(x -> String.format(Locale.ROOT, "balance %.0f rounds, %.0f commands (%.0f refused), proposing"
+    String b = balance.map(x -> String.format(Locale.ROOT, "balance %.0f rounds, %.0f commands (%.0f refused), plan+propose"
         + " %.1f ms/round", x.runs(), x.proposed(), x.refused(), x.runs() > 0 ? x.seconds() * 1000 / x.runs() : 0))
         .orElse("balance n/a");
-    String c = checker.map(x -> String.format(Locale.ROOT, "checker %.0f rounds, %.0f commands, proposing %.1f ms/round",
+    String c = checker.map(x -> String.format(Locale.ROOT, "checker %.0f rounds, %.0f commands, plan+propose %.1f ms/round",
         x.runs(), x.proposed(), x.runs() > 0 ? x.seconds() * 1000 / x.runs() : 0)).orElse("checker n/a");
     return String.format(Locale.ROOT, "%.0f s: %s; %s; leader-duties thread CPU %.0f%% of a core, %.1f ms per"
         + " (balance + checker) round", ms / 1000.0, b, c, cpuPercent(), cpuMsPerRound());

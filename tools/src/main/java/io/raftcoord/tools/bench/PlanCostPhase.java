@@ -3,6 +3,7 @@ package io.raftcoord.tools.bench;
 import com.google.gson.JsonObject;
 import io.raftcoord.client.CoordClient;
 import io.raftcoord.client.QueryNodeAgent;
+import io.raftcoord.proto.querycoord.QueryCoordSettings;
 import java.util.List;
 import java.util.Locale;
 
@@ -11,10 +12,14 @@ import java.util.Locale;
  * --plan-segments N, a collection of N segments is loaded (1 replica) on half of --plan-nodes;
  * an idle window of {@value #IDLE_WINDOW_MS} ms while LOADED is the baseline, then the other half
  * joins and a window of --duration s measures the balance and checker duties ({@link DutyWindow}).
- * The collection is released and dropped after each point.
+ * Last, a window of {@value #FULL_WINDOW_MS} ms with {@code balance_interval_ms} 0, so that every
+ * balance round is a normal round that plans from scratch (none is skipped as already planned):
+ * the leader's {@code raftcoord_duty_plan_seconds} over its runs is the planning time of one full
+ * balance round. The collection is released and dropped after each point.
  */
 final class PlanCostPhase {
   static final long IDLE_WINDOW_MS = 10_000;
+  static final long FULL_WINDOW_MS = 10_000;
 
   private final Bench opts;
   private final BenchOutput out;
@@ -55,6 +60,17 @@ final class PlanCostPhase {
       List<QueryNodeAgent> added = nodes.add(second);
       DutyWindow busy = DutyWindow.measure(probe, plan.planWindowMs(), plan.profileSamples());
       long moved = LoadNodes.serving(added);
+      QueryCoordSettings before = client.queryCoord().settings();
+      client.queryCoord().setSettings(QueryCoordSettings.newBuilder().setBalanceIntervalMs(0).build());
+      DutyWindow full;
+      try {
+        full = DutyWindow.measure(probe, FULL_WINDOW_MS, 0);
+      } finally {
+        client.queryCoord().setSettings(QueryCoordSettings.newBuilder()
+            .setBalanceIntervalMs(before.getBalanceIntervalMs()).build());
+      }
+      double planMs = full.balance().map(b -> b.runs() > 0 ? b.planSeconds() * 1000 / b.runs() : Double.NaN)
+          .orElse(Double.NaN);
       JsonObject o = new JsonObject();
       o.addProperty("workload", "load");
       o.addProperty("phase", "plan");
@@ -67,12 +83,15 @@ final class PlanCostPhase {
       o.add("idle", idle.json());
       o.add("rebalance", busy.json());
       o.addProperty("segmentsOnNewNodes", moved);
+      o.add("fullRounds", full.json());
+      o.addProperty("balancePlanMsPerFullRound", BenchOutput.round1(planMs));
       String prof = busy.profile().isEmpty() ? "" : "\n  profile of the leader-duties thread (" + plan.profileSamples()
           + " jcmd Thread.print samples):" + busy.profileText();
       out.emit(o, String.format(Locale.ROOT, "plan: %,d segments (%d shards, 1 replica) LOADED on %d nodes after %.0f ms (%,d"
               + " entries); idle LOADED window %s\n  then %d more nodes joined; window %s; %,d segments on the new nodes"
-              + " at the end%s", segments, plan.shards(), first, lr.loadMs(), lr.entries(), idle.text(), second,
-          busy.text(), moved, prof));
+              + " at the end\n  every balance round a full one (balance_interval_ms 0), window %s; planning %.1f ms per"
+              + " balance round (raftcoord_duty_plan_seconds / runs)%s", segments, plan.shards(), first, lr.loadMs(),
+          lr.entries(), idle.text(), second, busy.text(), moved, full.text(), planMs, prof));
     } finally {
       calls.dropQuietly(name);
     }
