@@ -2,7 +2,7 @@ package io.raftcoord.server;
 
 import io.prometheus.client.Collector;
 import io.prometheus.client.CounterMetricFamily;
-import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import java.util.List;
 
 import com.codahale.metrics.Gauge;

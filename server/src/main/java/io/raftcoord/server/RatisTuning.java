@@ -4,7 +4,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import io.raftcoord.proto.EntryLimits;
 import io.raftcoord.server.ratis.SnapshotFallbackRpcType;
-import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import org.apache.ratis.RaftConfigKeys;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;

@@ -1,7 +1,7 @@
 package io.raftcoord.server;
 
 import io.raftcoord.proto.ClusterLayout;
-import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import java.nio.file.Path;
 import io.raftcoord.statemachine.version.ApplyVersions;
 import java.util.List;

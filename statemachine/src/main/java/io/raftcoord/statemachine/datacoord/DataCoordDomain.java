@@ -39,7 +39,7 @@ import io.raftcoord.statemachine.domain.MessageRoutes;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.pipeline.Refusal;
 import io.raftcoord.statemachine.session.SessionTable;
-import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import io.raftcoord.statemachine.store.ColumnFamily;
 import io.raftcoord.statemachine.store.CoordStore;
 import io.raftcoord.statemachine.store.StoreBatch;

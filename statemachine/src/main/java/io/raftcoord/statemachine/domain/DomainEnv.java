@@ -1,6 +1,5 @@
 package io.raftcoord.statemachine.domain;
 
-import io.raftcoord.statemachine.sm.PlantedBug;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;

@@ -9,6 +9,7 @@ import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.Record;
 import io.raftcoord.statemachine.apply.AppliedMetaCodec;
 import io.raftcoord.statemachine.apply.ApplyContext;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.store.ColumnFamily;

@@ -17,6 +17,7 @@ import io.raftcoord.proto.Timestamps;
 import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.DutyPlan;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
 import io.raftcoord.statemachine.pipeline.DispatchStage;
 import io.raftcoord.statemachine.pipeline.Refusal;

@@ -59,7 +59,7 @@ import io.raftcoord.proto.session.SessionRef;
 import io.raftcoord.proto.session.StopSession;
 import io.raftcoord.statemachine.changes.WatchFilter;
 import io.raftcoord.statemachine.sm.Batches;
-import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import io.raftcoord.statemachine.store.Bytes;
 import io.raftcoord.statemachine.store.StoreDump;
 import java.nio.file.Path;

@@ -37,7 +37,7 @@ import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.DutyPlan;
 import io.raftcoord.statemachine.idempotency.IdempotencyLog;
 import io.raftcoord.statemachine.sm.CoordState;
-import io.raftcoord.statemachine.sm.PlantedBug;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import io.raftcoord.statemachine.store.CoordStore;
 import io.raftcoord.statemachine.version.ApplyVersions;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.raftcoord.statemachine.sm;
+package io.raftcoord.statemachine.domain;
 
 /**
  * Deliberate defects for proving that the fault checkers work. Never enabled outside tests;
