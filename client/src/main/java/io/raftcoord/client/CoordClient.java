@@ -30,6 +30,7 @@ public final class CoordClient implements AutoCloseable {
   private final SessionClient sessions;
   private final DataCoordClient dataCoord;
   private final QueryCoordClient queryCoord;
+  private final DataTasksClient dataTasks;
   private MetadataCache cache;
 
   private CoordClient(Builder b) {
@@ -48,6 +49,8 @@ public final class CoordClient implements AutoCloseable {
         b.deadline.toMillis()));
     this.queryCoord = new QueryCoordClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
         b.deadline.toMillis()));
+    this.dataTasks = new DataTasksClient(pipeline, new QueryPipeline(transport, b.maxInFlight, b.maxBatch, b.authToken,
+        b.deadline.toMillis()), transport, b.authToken);
   }
 
   public static Builder builder() {
@@ -83,6 +86,11 @@ public final class CoordClient implements AutoCloseable {
 
   public QueryCoordClient queryCoord() {
     return queryCoord;
+  }
+
+  /** DataCoord's compactions, indexes, task table and GC (a worker embeds a {@link TaskWorkerAgent}). */
+  public DataTasksClient dataTasks() {
+    return dataTasks;
   }
 
   /**

@@ -119,8 +119,12 @@ public final class DataCoordClient {
     return Futures.join(segmentsAsync(q));
   }
 
+  public CompletableFuture<SegmentDescription> describeAsync(long segmentId) {
+    return query(DescribeSegment.newBuilder().setSegmentId(segmentId).build(), SegmentDescription.class);
+  }
+
   public SegmentDescription describe(long segmentId) {
-    return Futures.join(query(DescribeSegment.newBuilder().setSegmentId(segmentId).build(), SegmentDescription.class));
+    return Futures.join(describeAsync(segmentId));
   }
 
   public DataCoordSettings settings() {

@@ -29,7 +29,6 @@ import io.raftcoord.proto.datacoord.SegmentReport;
 import io.raftcoord.proto.datacoord.SegmentState;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.proto.session.SessionRef;
-import io.raftcoord.statemachine.version.ApplyVersions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,17 +51,6 @@ class DataNodeIntegrationTest {
   private static final int SHARDS = 4;
 
   @TempDir Path dir;
-
-  private static void awaitAllReported(CoordClient c) {
-    LocalQuorum.await(() -> {
-      try {
-        return c.admin().version().getReplicasList().stream()
-            .filter(r -> r.getMaxVersion() >= ApplyVersions.THIS_BINARY.max()).count() == 3;
-      } catch (CoordException e) {
-        return false;
-      }
-    }, WAIT, "every replica to report its versions");
-  }
 
   /** A 4-shard collection; segments of 64 KiB (the schema's ~312-byte rows: 210 rows, sealed at ~25). */
   private static CollectionInfo setUp(CoordClient c, long balanceQuietMs) {
@@ -145,7 +133,7 @@ class DataNodeIntegrationTest {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
          CoordClient c = CoordClient.builder().peers(q.peersString()).build()) {
       q.awaitLeader(WAIT);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       // A short balance quiet period: the first node takes every channel, and when the others
       // join, the balancer moves two of them while the first node is ingesting into them
       // (TO_RELEASE, its buffered rows reported, RELEASE_SUCCESS, TO_WATCH at the newcomer).
@@ -200,7 +188,7 @@ class DataNodeIntegrationTest {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
          CoordClient c = CoordClient.builder().peers(q.peersString()).build()) {
       q.awaitLeader(WAIT);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       setUp(c, 300_000);  // No balancing: the second node gets channels only by the release.
       List<DataNodeAgent> agents = new ArrayList<>();
       try {
@@ -255,7 +243,7 @@ class DataNodeIntegrationTest {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
          CoordClient c = CoordClient.builder().peers(q.peersString()).build()) {
       q.awaitLeader(WAIT);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       setUp(c, 300_000);
       List<DataNodeAgent> agents = new ArrayList<>();
       try {

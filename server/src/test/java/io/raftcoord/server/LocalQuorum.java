@@ -147,6 +147,22 @@ final class LocalQuorum implements AutoCloseable {
    * Polls {@code condition} until it holds; a read that fails with an unknown outcome (no leader
    * for a moment on a loaded machine) counts as "not yet".
    */
+  /**
+   * Waits until all three replicas have reported this binary's apply versions: before that the
+   * leader refuses the commands of domains newer than the oldest version it has heard of.
+   */
+  static void awaitVersionsReported(io.raftcoord.client.CoordClient c, Duration timeout) {
+    await(() -> {
+      try {
+        return c.admin().version().getReplicasList().stream()
+            .filter(r -> r.getMaxVersion() >= io.raftcoord.statemachine.version.ApplyVersions.THIS_BINARY.max())
+            .count() == 3;
+      } catch (io.raftcoord.client.CoordException e) {
+        return false;
+      }
+    }, timeout, "every replica to report its versions");
+  }
+
   static void await(BooleanSupplier condition, Duration timeout, String what) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!holds(condition)) {

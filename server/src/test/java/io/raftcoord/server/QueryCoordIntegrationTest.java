@@ -20,7 +20,6 @@ import io.raftcoord.proto.querycoord.Replica;
 import io.raftcoord.proto.querycoord.ReplicaRoute;
 import io.raftcoord.proto.querycoord.SearchPlan;
 import io.raftcoord.proto.session.SessionSettings;
-import io.raftcoord.statemachine.version.ApplyVersions;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,17 +43,6 @@ class QueryCoordIntegrationTest {
   private static final String COLLECTION = "films";
 
   @TempDir Path dir;
-
-  private static void awaitAllReported(CoordClient c) {
-    LocalQuorum.await(() -> {
-      try {
-        return c.admin().version().getReplicasList().stream()
-            .filter(r -> r.getMaxVersion() >= ApplyVersions.THIS_BINARY.max()).count() == 3;
-      } catch (CoordException e) {
-        return false;
-      }
-    }, WAIT, "every replica to report its versions");
-  }
 
   /** Ingests into a 2-shard collection until at least {@code segments} segments are flushed. */
   private static void flushedSegments(CoordClient c, int segments) throws Exception {
@@ -180,7 +168,7 @@ class QueryCoordIntegrationTest {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
          CoordClient c = CoordClient.builder().peers(q.peersString()).build()) {
       q.awaitLeader(WAIT);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       c.sessions().setSettings(SessionSettings.newBuilder().setTtlMs(1_500).build());
       flushedSegments(c, 6);
       List<QueryNodeAgent> nodes = new ArrayList<>();

@@ -56,23 +56,12 @@ class SessionIntegrationTest {
     });
   }
 
-  private static void awaitAllReported(CoordClient c) {
-    LocalQuorum.await(() -> {
-      try {
-        return c.admin().version().getReplicasList().stream()
-            .filter(r -> r.getMaxVersion() >= ApplyVersions.THIS_BINARY.max()).count() == 3;
-      } catch (CoordException e) {
-        return false;
-      }
-    }, WAIT, "every replica to report its versions");
-  }
-
   @Test
   void aHundredSessionsSurviveALeaderStopAndSilentOnesExpireWithinTtlPlusOneSecond() throws Exception {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
          CoordClient c = CoordClient.builder().peers(q.peersString()).build()) {
       q.awaitLeader(WAIT);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       c.sessions().setSettings(SessionSettings.newBuilder().setTtlMs(TTL_MS).build());
       List<Seen> events = new CopyOnWriteArrayList<>();
       Map<Long, Session> lost = new ConcurrentHashMap<>();
@@ -146,7 +135,7 @@ class SessionIntegrationTest {
     try (LocalQuorum q = new LocalQuorum(dir, 10_000, 8 << 20);
          CoordClient c = CoordClient.builder().peers(q.peersString()).build()) {
       q.awaitLeader(WAIT);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       c.sessions().setSettings(SessionSettings.newBuilder().setTtlMs(TTL_MS).build());
       List<Session> registered = new CopyOnWriteArrayList<>();
       List<Session> lost = new CopyOnWriteArrayList<>();
@@ -220,7 +209,7 @@ class SessionIntegrationTest {
       assertTrue(e.getMessage().contains("n3 supports 1..2"), e.getMessage());
       q.stop(3);
       q.start(3, ApplyVersions.THIS_BINARY);
-      awaitAllReported(c);
+      LocalQuorum.awaitVersionsReported(c, WAIT);
       assertEquals(SessionState.ACTIVE, c.sessions().register(req).getState());
       // The upgraded replica applies the session like the others.
       LocalQuorum.await(() -> q.replica(3).stateMachine().state() != null

@@ -459,7 +459,7 @@ final class ChaosRun {
     while (!Thread.currentThread().isInterrupted()) {
       for (ChaosReplicas.Exit x : cluster.pollExits()) {
         env.event("monitor", "exited", m("replica", x.replica(), "pid", x.pid(), "code", x.code(),
-            "expected", x.expected()));
+            "expected", x.expected(), "failure", x.expected() ? null : ReplicaLogLines.failure(cluster.logFile(x.replica()))));
       }
       try {
         Thread.sleep(250);
@@ -618,7 +618,8 @@ final class ChaosRun {
         }
         case "partition/no-new-leader" -> out.add("partition " + at + ": no new leader while the leader was isolated");
         case "monitor/exited" -> out.add("replica n" + e.get("replica") + " exited with code " + e.get("code") + " at "
-            + at + (Boolean.TRUE.equals(e.get("expected")) ? " (allowed by the disk fault)" : " (UNEXPECTED)"));
+            + at + (Boolean.TRUE.equals(e.get("expected")) ? " (allowed by the disk fault)" : " (UNEXPECTED)"
+            + (e.get("failure") == null ? "" : "; it logged: " + e.get("failure"))));
         case "heal/repair" -> out.add("heal " + at + " " + e.get("why") + ": " + e.get("did"));
         default -> { }
       }

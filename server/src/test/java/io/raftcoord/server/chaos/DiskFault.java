@@ -114,11 +114,11 @@ final class DiskFault implements Fault {
       env.event(name(), "full", m("replica", victim, "role", role, "ballastMb", filled >> 20,
           "usableBytes", Files.getFileStore(dir).getUsableSpace()));
       observe(env, c, victim, t0, logLinesBefore);
-      List<String> errors = errorLines(c.logFile(victim), logLinesBefore);
+      List<String> errors = ReplicaLogLines.errorLines(c.logFile(victim), logLinesBefore);
       String first = errors.stream().filter(l -> !l.startsWith("Caused by")).findFirst()
           .orElse(errors.isEmpty() ? null : errors.get(0));
       env.event(name(), "log", m("replica", victim, "errorLines", errors.size(),
-          "raftLogFailed", logContains(c.logFile(victim), logLinesBefore, "Log already failed"), "first", first));
+          "raftLogFailed", ReplicaLogLines.contains(c.logFile(victim), logLinesBefore, "Log already failed"), "first", first));
     } finally {
       Files.deleteIfExists(ballast);
       // Room again, plenty (tmpfs only takes memory for what is written).
@@ -208,7 +208,7 @@ final class DiskFault implements Fault {
         exitedAfter = Steps.ms(t0);
         break;
       }
-      if (errorAfter == null && !errorLines(c.logFile(victim), logFrom).isEmpty()) {
+      if (errorAfter == null && !ReplicaLogLines.errorLines(c.logFile(victim), logFrom).isEmpty()) {
         errorAfter = Steps.ms(t0);
       }
       Steps.sleep(200);
@@ -275,25 +275,6 @@ final class DiskFault implements Fault {
       return s.count();
     } catch (IOException e) {
       return 0;
-    }
-  }
-
-  private static boolean logContains(Path log, long from, String text) {
-    try (Stream<String> s = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-      return s.skip(from).anyMatch(l -> l.contains(text));
-    } catch (IOException | java.io.UncheckedIOException e) {
-      return false;
-    }
-  }
-
-  /** Lines of the replica's log after line {@code from} that mention the full disk or errors. */
-  private static List<String> errorLines(Path log, long from) {
-    try (Stream<String> s = Files.lines(log, StandardCharsets.ISO_8859_1)) {
-      return s.skip(from).filter(l -> l.contains("No space left") || l.contains("ERROR") || l.contains("halt")
-              || l.contains("Log already failed"))
-          .map(l -> l.length() > 300 ? l.substring(0, 300) : l).limit(200).toList();
-    } catch (IOException e) {
-      return List.of();
     }
   }
 }

@@ -180,8 +180,8 @@ public final class DataCoordDomain implements Domain {
         || e.getCascade()) {
       return Optional.empty();
     }
-    DataCoordEvent shown = e.hasAddedBinlogs() ? e.toBuilder().setAddedBinlogs(SegmentBinlogs.getDefaultInstance())
-        .clearAddedBinlogs().build() : e;
+    DataCoordEvent shown = e.hasAddedBinlogs() || e.hasAppliedDeltas()
+        ? e.toBuilder().clearAddedBinlogs().clearAppliedDeltas().build() : e;
     return Optional.of(new FeedEvent(NAME, e.getKind().name(), shown));
   }
 

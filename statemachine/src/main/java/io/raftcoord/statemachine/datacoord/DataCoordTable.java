@@ -36,6 +36,8 @@ public final class DataCoordTable {
   private static final byte SEGMENT = 0x01;
   private static final byte BINLOGS = 0x02;
   private static final byte CHANNEL = 0x03;
+  /** {@code 0x04|segment|task}: deletes an L0 compaction appended to a FLUSHED segment. */
+  private static final byte APPLIED_DELTAS = 0x04;
   private static final byte[] SETTINGS_KEY = Bytes.utf8("settings");
 
   private final Map<Long, Segment> byId = new HashMap<>();
@@ -96,6 +98,7 @@ public final class DataCoordTable {
     switch (e.getKind()) {
       case SEGMENT_OPENED, SEGMENT_UPDATED, SEGMENT_SEALED, SEGMENT_FLUSHING, SEGMENT_FLUSHED, SEGMENT_DROPPED ->
           putSegment(e, sb);
+      case SEGMENT_REMOVED -> removeSegment(e.getSegment().getId(), sb);
       case CHANNEL_ASSIGNED, CHANNEL_UPDATED, CHANNEL_CHECKPOINTED -> {
         putChannel(e.getChannel());
         sb.put(CF, channelKey(e.getChannel().getName()), e.getChannel().toByteArray());
@@ -132,6 +135,40 @@ public final class DataCoordTable {
       activeBinlogs.put(s.getId(), logs);
     } else {
       activeBinlogs.remove(s.getId());
+    }
+    if (e.hasAppliedDeltas()) {
+      // A key of its own per task: a FLUSHED segment's lists are not in memory, and two such
+      // appends in one entry must not read each other's unwritten batch.
+      sb.put(CF, deltasKey(s.getId(), e.getAppliedByTask()), e.getAppliedDeltas().toByteArray());
+    }
+  }
+
+  /** Garbage collection: the segment, its binlogs and applied deltas leave the store and every index. */
+  private void removeSegment(long id, StoreBatch sb) {
+    Segment s = byId.remove(id);
+    if (s == null) {
+      return;
+    }
+    if (s.getState() == SegmentState.DROPPED) {
+      dropped--;
+    }
+    NavigableMap<Long, Segment> c = byCollection.get(s.getCollectionId());
+    c.remove(id);
+    if (c.isEmpty()) {
+      byCollection.remove(s.getCollectionId());
+    }
+    if (isActive(s)) {
+      NavigableMap<Long, Segment> ch = activeByChannel.get(s.getChannel());
+      ch.remove(id);
+      if (ch.isEmpty()) {
+        activeByChannel.remove(s.getChannel());
+      }
+      activeBinlogs.remove(id);
+    }
+    sb.delete(CF, key(SEGMENT, id));
+    sb.delete(CF, key(BINLOGS, id));
+    if (s.getAppliedDeltaSets() > 0) {
+      appliedDeltaKeys(id).forEach(k -> sb.delete(CF, k));
     }
   }
 
@@ -226,6 +263,11 @@ public final class DataCoordTable {
     return byId.size() - dropped;
   }
 
+  /** Collections with segments (any state), ascending. */
+  public List<Long> collectionsWithSegments() {
+    return byCollection.keySet().stream().sorted().toList();
+  }
+
   /** A collection's segments by id (empty if none). */
   public NavigableMap<Long, Segment> ofCollection(long collectionId) {
     NavigableMap<Long, Segment> m = byCollection.get(collectionId);
@@ -243,10 +285,41 @@ public final class DataCoordTable {
     return activeByChannel.keySet().stream().sorted().toList();
   }
 
-  /** The binlog lists of a segment: from memory while active, else from the store. */
+  /** The binlog lists of a segment: from memory while active, else from the store (with applied deltas). */
   public SegmentBinlogs binlogs(long id) {
     SegmentBinlogs b = activeBinlogs.get(id);
-    return b != null ? b : readBinlogs(id);
+    if (b != null) {
+      return b;
+    }
+    SegmentBinlogs out = readBinlogs(id);
+    Segment s = byId.get(id);
+    if (s != null && s.getAppliedDeltaSets() > 0) {
+      for (byte[] k : appliedDeltaKeys(id)) {
+        try {
+          out = append(out, SegmentBinlogs.parseFrom(store.get(CF, k)));
+        } catch (InvalidProtocolBufferException e) {
+          throw new StoreException("corrupt applied deltas under " + Bytes.hex(k), e);
+        }
+      }
+    }
+    return out;
+  }
+
+  private List<byte[]> appliedDeltaKeys(long segmentId) {
+    byte[] prefix = key(APPLIED_DELTAS, segmentId);
+    List<byte[]> keys = new java.util.ArrayList<>();
+    store.scan(CF, prefix, (key, value) -> {
+      if (key.length != prefix.length + 8 || !java.util.Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length)) {
+        return false;
+      }
+      keys.add(key);
+      return true;
+    });
+    return keys;
+  }
+
+  private static byte[] deltasKey(long segmentId, long taskId) {
+    return Bytes.concat(key(APPLIED_DELTAS, segmentId), Bytes.ofLong(taskId));
   }
 
   private SegmentBinlogs readBinlogs(long id) {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.function.LongSupplier;
 import io.raftcoord.statemachine.store.StoreDump;
 import io.raftcoord.statemachine.version.ApplyVersions;
+import io.raftcoord.statemachine.store.StoreException;
 import io.raftcoord.statemachine.version.UnsupportedApplyException;
 import java.util.Optional;
 import java.io.IOException;
@@ -395,9 +396,15 @@ public final class CoordStateMachine extends BaseStateMachine {
       return latestIndex;
     }
     Path tmp = snapshots.tmpDirFor(ti);
-    SnapshotStore.deleteRecursively(tmp);
-    s.store().checkpoint(tmp);
-    snapshots.publish(tmp, ti);
+    try {
+      SnapshotStore.deleteRecursively(tmp);
+      s.store().checkpoint(tmp);
+      snapshots.publish(tmp, ti);
+    } catch (StoreException | java.io.UncheckedIOException e) {
+      // As an IOException Ratis logs it and tries again at the next threshold; any other
+      // exception would end its apply loop and, through close(), this replica.
+      throw new IOException("snapshot " + ti + " failed: " + e.getMessage(), e);
+    }
     LOG.info("snapshot {} taken", ti);
     return ti.getIndex();
   }

@@ -2,6 +2,7 @@ package io.raftcoord.statemachine.sm;
 
 import io.raftcoord.statemachine.catalog.CatalogDomain;
 import io.raftcoord.statemachine.datacoord.DataCoordDomain;
+import io.raftcoord.statemachine.datatasks.DataTasksDomain;
 import io.raftcoord.statemachine.domain.Domain;
 import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.ids.IdDomain;
@@ -35,6 +36,7 @@ public final class StandardDomains {
         catalog,
         sessions,
         data,
-        new QueryCoordDomain(catalog.catalog(), sessions.table(), data.table(), core.ids(), env));
+        new QueryCoordDomain(catalog.catalog(), sessions.table(), data.table(), core.ids(), env),
+        new DataTasksDomain(catalog.catalog(), sessions.table(), data.table(), core.ids(), env));
   }
 }

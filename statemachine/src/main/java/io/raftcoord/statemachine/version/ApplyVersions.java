@@ -7,7 +7,8 @@ import io.raftcoord.proto.ReplicaVersions;
  * release: TSO, IDs, idempotency, the catalog and its change feed, and the version commands.
  * Version 2 refuses catalog descriptions and property values longer than the replicated limit
  * {@code max_text_bytes}.
- * Version 3 brings the session domain; version 4 DataCoord; version 5 QueryCoord. A new domain adds command types that older binaries do
+ * Version 3 brings the session domain; version 4 DataCoord; version 5 QueryCoord; version 6
+ * DataCoord's tasks (compaction, index builds, GC). A new domain adds command types that older binaries do
  * not know: the leader refuses them until every member has reported a binary of the domain's
  * version ({@code Domain.sinceVersion}), so no member ever reads one it cannot apply; raising
  * the committed version is not needed for that.
@@ -20,7 +21,7 @@ import io.raftcoord.proto.ReplicaVersions;
  */
 public record ApplyVersions(int min, int max) {
   public static final int MIN_SUPPORTED = 1;
-  public static final int MAX_SUPPORTED = 5;
+  public static final int MAX_SUPPORTED = 6;
   /** The version of a store that has never recorded one (written before versions existed). */
   public static final int INITIAL = 1;
 

@@ -50,40 +50,40 @@ import java.util.concurrent.atomic.AtomicLong;
  * clock, plus the DataCoord calls the tests make: commands in the envelope's {@code domain}
  * field, reads, leader duty rounds, catalog and session set-up.
  */
-final class DataCoordFixture implements AutoCloseable {
-  static final long T0 = 1_700_000_000_000L;
+public final class DataCoordFixture implements AutoCloseable {
+  public static final long T0 = 1_700_000_000_000L;
 
-  final Path dir;
-  final Set<PlantedBug> bugs;
+  public final Path dir;
+  public final Set<PlantedBug> bugs;
   /** The leader-local monotonic clock (only the session reaper reads it). */
-  final AtomicLong clock = new AtomicLong(1_000_000);
+  public final AtomicLong clock = new AtomicLong(1_000_000);
   /** The apply clock: the leader's stamp on the next entry. */
-  long time = T0;
-  CoordState state;
+  public long time = T0;
+  public CoordState state;
   /** Every batch applied, in log order (to replay into another store). */
-  final List<CommandBatch> log = new ArrayList<>();
+  public final List<CommandBatch> log = new ArrayList<>();
 
-  DataCoordFixture(Path dir, Set<PlantedBug> bugs) {
+  public DataCoordFixture(Path dir, Set<PlantedBug> bugs) {
     this.dir = dir;
     this.bugs = Set.copyOf(bugs);
     open();
   }
 
-  DataCoordFixture(Path dir) {
+  public DataCoordFixture(Path dir) {
     this(dir, Set.of());
   }
 
-  static CoordState openState(Path dir, Set<PlantedBug> bugs, AtomicLong clock) {
+  public static CoordState openState(Path dir, Set<PlantedBug> bugs, AtomicLong clock) {
     return new CoordState(CoordStore.open(dir), IdempotencyLog.Retention.DEFAULT, new DomainEnv("n1", clock::get, bugs),
         ApplyVersions.THIS_BINARY);
   }
 
-  void open() {
+  public void open() {
     state = openState(dir, bugs, clock);
   }
 
   /** Closes the store and opens it again: everything in memory is loaded back from RocksDB. */
-  void reopen() {
+  public void reopen() {
     state.close();
     open();
   }
@@ -93,43 +93,43 @@ final class DataCoordFixture implements AutoCloseable {
     state.close();
   }
 
-  DataCoordTable table() {
+  public DataCoordTable table() {
     return ((DataCoordDomain) state.domains().byName(DataCoordDomain.NAME).orElseThrow()).table();
   }
 
-  static Command command(Message body) {
+  public static Command command(Message body) {
     return Command.newBuilder().setDomain(Any.pack(body)).build();
   }
 
   /** One entry holding {@code commands}, stamped {@code step} ms after the last one. */
-  BatchReply entry(long step, Command... commands) {
+  public BatchReply entry(long step, Command... commands) {
     time += step;
     CommandBatch b = batch(time, commands);
     log.add(b);
     return applyNext(state, b);
   }
 
-  CommandReply run(Command c) {
+  public CommandReply run(Command c) {
     return only(entry(10, c));
   }
 
   /** A domain command (datacoord or session) alone in an entry. */
-  CommandReply run(Message body) {
+  public CommandReply run(Message body) {
     return run(command(body));
   }
 
   /** Runs {@code body}, asserts OK and returns the DataCoord reply. */
-  DataCoordReply ok(Message body) {
+  public DataCoordReply ok(Message body) {
     CommandReply r = run(body);
     assertEquals(ErrorCode.OK, r.getCode(), () -> body.getClass().getSimpleName() + ": " + r.getMessage());
     return dc(r);
   }
 
-  static DataCoordReply dc(CommandReply r) {
+  public static DataCoordReply dc(CommandReply r) {
     return unpack(r.getDomain(), DataCoordReply.class);
   }
 
-  static <T extends Message> T unpack(Any a, Class<T> type) {
+  public static <T extends Message> T unpack(Any a, Class<T> type) {
     try {
       return a.unpack(type);
     } catch (InvalidProtocolBufferException e) {
@@ -137,12 +137,12 @@ final class DataCoordFixture implements AutoCloseable {
     }
   }
 
-  QueryReply query(Message q) {
+  public QueryReply query(Message q) {
     return state.domainRead(Query.newBuilder().setDomain(Any.pack(q)).build());
   }
 
   /** Reads {@code q}, asserts OK, and returns the body. */
-  <T extends Message> T read(Message q, Class<T> type) {
+  public <T extends Message> T read(Message q, Class<T> type) {
     QueryReply r = query(q);
     assertEquals(ErrorCode.OK, r.getCode(), r::getMessage);
     return unpack(r.getDomain(), type);
@@ -150,37 +150,37 @@ final class DataCoordFixture implements AutoCloseable {
 
   // ---- catalog and sessions ----
 
-  CollectionInfo createCollection(String name, int shards) {
+  public CollectionInfo createCollection(String name, int shards) {
     CommandReply r = run(Batches.createCollection(CreateCollectionRequest.newBuilder().setDb("default").setName(name)
         .setSchema(Batches.simpleSchema()).setShardsNum(shards).build()));
     return Batches.catalogOk(r).getCollection();
   }
 
-  CollectionInfo collection(long id) {
+  public CollectionInfo collection(long id) {
     return state.catalog().collection(id).orElseThrow();
   }
 
-  Session register(String role, String address) {
+  public Session register(String role, String address) {
     CommandReply r = run(RegisterSession.newBuilder().setRole(role).setAddress(address).build());
     assertEquals(ErrorCode.OK, r.getCode(), r::getMessage);
     return unpack(r.getDomain(), SessionCommandReply.class).getSession();
   }
 
-  static SessionRef ref(Session s) {
+  public static SessionRef ref(Session s) {
     return SessionRef.newBuilder().setServerId(s.getServerId()).setEpoch(s.getEpoch()).build();
   }
 
   // ---- duties ----
 
   /** The commands one round of {@code duty} plans now (the leader's stamp clock is {@link #time}). */
-  List<Command> plan(String duty) {
+  public List<Command> plan(String duty) {
     List<DutyPlan> plans = state.planDuties(clock.get(), 0, time, duty::equals);
     assertEquals(1, plans.size(), "duty " + duty);
     return plans.get(0).commands();
   }
 
   /** One round of {@code duty}: planned now, each command applied in an entry of its own; the replies. */
-  List<DataCoordReply> duty(String duty) {
+  public List<DataCoordReply> duty(String duty) {
     List<DataCoordReply> out = new ArrayList<>();
     for (Command c : plan(duty)) {
       CommandReply r = run(c);
@@ -190,40 +190,40 @@ final class DataCoordFixture implements AutoCloseable {
     return out;
   }
 
-  List<DataCoordReply> sealRound() {
+  public List<DataCoordReply> sealRound() {
     return duty("datacoord-seal");
   }
 
-  List<DataCoordReply> flushRound() {
+  public List<DataCoordReply> flushRound() {
     return duty("datacoord-flush");
   }
 
-  List<DataCoordReply> channelRound() {
+  public List<DataCoordReply> channelRound() {
     return duty("datacoord-channels");
   }
 
   // ---- reads ----
 
-  static CollectionSelector byId(long id) {
+  public static CollectionSelector byId(long id) {
     return CollectionSelector.newBuilder().setId(id).build();
   }
 
   /** Every segment of the collection in every state, by id. */
-  List<Segment> segments(long collectionId) {
+  public List<Segment> segments(long collectionId) {
     return read(ListSegments.newBuilder().setCollection(byId(collectionId))
         .addAllStates(EnumSet.complementOf(EnumSet.of(SegmentState.UNRECOGNIZED))).build(), SegmentList.class)
         .getSegmentsList();
   }
 
-  Segment segment(long id) {
+  public Segment segment(long id) {
     return table().segment(id).orElseThrow(() -> new AssertionError("no segment " + id));
   }
 
-  List<Channel> channels() {
+  public List<Channel> channels() {
     return read(ListChannels.getDefaultInstance(), ChannelList.class).getChannelsList();
   }
 
-  Channel channel(String name) {
+  public Channel channel(String name) {
     return table().channel(name).orElseThrow(() -> new AssertionError("no channel " + name));
   }
 }

@@ -1,0 +1,70 @@
+package io.raftcoord.statemachine.datatasks;
+
+import io.raftcoord.proto.Command;
+import io.raftcoord.proto.datatasks.DataTasksSettings;
+import io.raftcoord.proto.datatasks.PlanCompactions;
+import io.raftcoord.proto.datatasks.PlannedCompaction;
+import io.raftcoord.statemachine.datacoord.DataCoordTable;
+import io.raftcoord.statemachine.domain.LeaderDuty;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Milvus's compaction triggers as a leader duty: L0 every {@code l0_interval_ms}, single and mix
+ * every {@code mix_interval_ms}, over every collection with segments, while auto compaction is
+ * on. When each last ran is leader-local: a new leader runs both at once, which plans nothing twice
+ * because apply refuses inputs an open task holds.
+ */
+final class CompactionDuty implements LeaderDuty {
+  private final DataTasksTable table;
+  private final DataCoordTable data;
+  private long lastMix = Long.MIN_VALUE;
+  private long lastL0 = Long.MIN_VALUE;
+  private long leaderSince = Long.MIN_VALUE;
+
+  CompactionDuty(DataTasksTable table, DataCoordTable data) {
+    this.table = table;
+    this.data = data;
+  }
+
+  @Override
+  public String name() {
+    return "datatasks-compaction";
+  }
+
+  @Override
+  public long intervalMs() {
+    return 1000;
+  }
+
+  @Override
+  public List<Command> plan(When when) {
+    DataTasksSettings s = table.settings();
+    if (!s.getAutoCompaction()) {
+      return List.of();
+    }
+    if (when.leaderSinceMs() != leaderSince) {
+      leaderSince = when.leaderSinceMs();
+      lastMix = Long.MIN_VALUE;
+      lastL0 = Long.MIN_VALUE;
+    }
+    boolean mix = lastMix == Long.MIN_VALUE || when.nowMs() - lastMix >= s.getMixIntervalMs();
+    boolean l0 = lastL0 == Long.MIN_VALUE || when.nowMs() - lastL0 >= s.getL0IntervalMs();
+    if (!mix && !l0) {
+      return List.of();
+    }
+    lastMix = mix ? when.nowMs() : lastMix;
+    lastL0 = l0 ? when.nowMs() : lastL0;
+    List<PlannedCompaction> plans = new ArrayList<>();
+    for (long collection : data.collectionsWithSegments()) {
+      plans.addAll(CompactionPlanner.plan(CompactionGroups.of(collection, data, table), s, mix, l0, false, ""));
+    }
+    List<Command> out = new ArrayList<>();
+    for (int i = 0; i < plans.size(); i += CompactionControl.MAX_PLANS) {
+      out.add(DutyCommands.of(PlanCompactions.newBuilder()
+          .addAllPlans(plans.subList(i, Math.min(plans.size(), i + CompactionControl.MAX_PLANS)))
+          .setPlannedRevision(when.revision()).build()));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,68 @@
+package io.raftcoord.statemachine.datatasks;
+
+import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datacoord.SegmentLevel;
+import io.raftcoord.proto.datacoord.SegmentState;
+import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskType;
+import io.raftcoord.statemachine.datacoord.DataCoordTable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Builds the planners' view of a collection's channels from committed state, walking the
+ * collection's segments once. A channel where an L0 compaction is open takes no mix or single
+ * compaction, and one where any FLUSHED L1 segment is held takes no L0 compaction, so that deletes
+ * never miss a segment that is being rewritten (Milvus keeps the two apart per channel too).
+ */
+final class CompactionGroups {
+  private CompactionGroups() {}
+
+  record Groups(List<CompactionGroup> forMix, List<CompactionGroup> forL0) {}
+
+  static Groups of(long collectionId, DataCoordTable data, DataTasksTable tasks) {
+    Map<String, Acc> byChannel = new TreeMap<>();
+    for (Segment s : data.ofCollection(collectionId).values()) {
+      Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
+      if (s.getState() == SegmentState.GROWING && s.hasStartPosition()) {
+        a.earliestGrowing = Math.min(a.earliestGrowing, s.getStartPosition().getTimestamp());
+      }
+      if (s.getState() != SegmentState.FLUSHED) {
+        continue;
+      }
+      Optional<Task> holder = tasks.holder(s.getId()).flatMap(tasks::task);
+      boolean l0 = s.getLevel() == SegmentLevel.L0;
+      if (holder.isPresent()) {
+        if (holder.get().getType() == TaskType.L0_COMPACTION) {
+          a.l0Open = true;
+        }
+        if (!l0) {
+          a.l1Held = true;
+        }
+        continue;
+      }
+      (l0 ? a.l0 : a.l1).add(s);
+    }
+    long expected = data.settings().getMaxSegmentBytes();
+    List<CompactionGroup> mix = new ArrayList<>();
+    List<CompactionGroup> l0 = new ArrayList<>();
+    byChannel.forEach((channel, a) -> {
+      if (!a.l0Open) {
+        mix.add(new CompactionGroup(collectionId, channel, a.l1, List.of(), a.earliestGrowing, expected, false));
+      }
+      l0.add(new CompactionGroup(collectionId, channel, a.l1, a.l0, a.earliestGrowing, expected, a.l0Open || a.l1Held));
+    });
+    return new Groups(mix, l0);
+  }
+
+  private static final class Acc {
+    final List<Segment> l1 = new ArrayList<>();
+    final List<Segment> l0 = new ArrayList<>();
+    long earliestGrowing = Long.MAX_VALUE;
+    boolean l0Open;
+    boolean l1Held;
+  }
+}

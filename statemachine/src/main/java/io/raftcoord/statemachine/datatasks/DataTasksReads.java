@@ -1,0 +1,154 @@
+package io.raftcoord.statemachine.datatasks;
+
+import com.google.protobuf.Any;
+import com.google.protobuf.Message;
+import io.raftcoord.proto.CollectionInfo;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.QueryReply;
+import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datatasks.CompactionState;
+import io.raftcoord.proto.datatasks.DescribeIndexes;
+import io.raftcoord.proto.datatasks.DescribeTask;
+import io.raftcoord.proto.datatasks.GcStatus;
+import io.raftcoord.proto.datatasks.GetCompactionState;
+import io.raftcoord.proto.datatasks.IndexDescription;
+import io.raftcoord.proto.datatasks.IndexDescriptions;
+import io.raftcoord.proto.datatasks.IndexInfo;
+import io.raftcoord.proto.datatasks.ListTasks;
+import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskList;
+import io.raftcoord.proto.datatasks.TaskState;
+import io.raftcoord.proto.datatasks.TaskType;
+import io.raftcoord.statemachine.catalog.Catalog;
+import io.raftcoord.statemachine.datacoord.CollectionLookup;
+import io.raftcoord.statemachine.datacoord.DataCoordTable;
+import io.raftcoord.statemachine.pipeline.Refusal;
+import java.util.List;
+import java.util.Optional;
+
+/** Answers the domain's reads from committed state; each walks at most one collection's segments. */
+final class DataTasksReads {
+  static final int DEFAULT_LIMIT = 1000;
+  static final int MAX_LIMIT = 10_000;
+
+  private final DataTasksTable table;
+  private final DataCoordTable data;
+  private final Catalog catalog;
+
+  DataTasksReads(DataTasksTable table, DataCoordTable data, Catalog catalog) {
+    this.table = table;
+    this.data = data;
+    this.catalog = catalog;
+  }
+
+  QueryReply.Builder tasks(ListTasks q) {
+    if (q.getLimit() < 0 || q.getLimit() > MAX_LIMIT) {
+      return new Refusal(ErrorCode.INVALID_ARGUMENT, "list tasks: limit must be 0 to " + MAX_LIMIT + ", got "
+          + q.getLimit()).queryReply();
+    }
+    int limit = q.getLimit() == 0 ? DEFAULT_LIMIT : q.getLimit();
+    Iterable<Task> candidates = q.getNodeId() != 0
+        ? table.executingOn(q.getNodeId()).stream().filter(id -> id > q.getAfterId()).sorted()
+            .map(id -> table.task(id).orElseThrow()).toList()
+        : table.tasks().tailMap(q.getAfterId(), false).values();
+    TaskList.Builder out = TaskList.newBuilder();
+    for (Task t : candidates) {
+      if ((q.getCollectionId() != 0 && t.getCollectionId() != q.getCollectionId())
+          || (!q.getTypesList().isEmpty() && !q.getTypesList().contains(t.getType()))
+          || (!q.getStatesList().isEmpty() && !q.getStatesList().contains(t.getState()))) {
+        continue;
+      }
+      if (out.getTasksCount() >= limit) {
+        out.setMore(true);
+        break;
+      }
+      out.addTasks(t);
+    }
+    return reply(out.build());
+  }
+
+  QueryReply.Builder task(DescribeTask q) {
+    Optional<Task> t = table.task(q.getTaskId());
+    if (t.isEmpty()) {
+      return new Refusal(ErrorCode.NOT_FOUND, "task " + q.getTaskId() + " does not exist (cleaned, or never made)")
+          .queryReply();
+    }
+    return reply(TaskList.newBuilder().addTasks(t.get()).build());
+  }
+
+  QueryReply.Builder indexes(DescribeIndexes q) {
+    Optional<CollectionInfo> c = CollectionLookup.resolve(catalog, q.getDb(), q.getCollection(), 0);
+    if (c.isEmpty()) {
+      return new Refusal(ErrorCode.NOT_FOUND, "describe index: collection " + (q.getDb().isEmpty() ? "default"
+          : q.getDb()) + "." + q.getCollection() + " does not exist").queryReply();
+    }
+    List<IndexInfo> indexes = table.indexesOf(c.get().getId()).stream()
+        .filter(i -> q.getIndexName().isEmpty() || i.getName().equals(q.getIndexName())).toList();
+    if (indexes.isEmpty() && !q.getIndexName().isEmpty()) {
+      return new Refusal(ErrorCode.NOT_FOUND, "describe index: collection " + c.get().getName()
+          + " has no index named " + q.getIndexName()).queryReply();
+    }
+    IndexDescriptions.Builder out = IndexDescriptions.newBuilder();
+    for (IndexInfo i : indexes) {
+      long total = 0;
+      long indexed = 0;
+      for (Segment s : data.ofCollection(c.get().getId()).values()) {
+        if (IndexControl.buildable(s)) {
+          total += s.getNumRows();
+          indexed += table.built(s.getId(), i.getId()) ? s.getNumRows() : 0;
+        }
+      }
+      long pending = 0;
+      long failed = 0;
+      for (Task t : table.tasks().values()) {
+        if (t.getType() == TaskType.INDEX_BUILD && t.getIndexId() == i.getId()) {
+          pending += DataTasksTable.isOpen(t) ? 1 : 0;
+          failed += t.getState() == TaskState.FAILED || t.getState() == TaskState.TIMEOUT ? 1 : 0;
+        }
+      }
+      out.addIndexes(IndexDescription.newBuilder().setIndex(i).setTotalRows(total).setIndexedRows(indexed)
+          .setPendingTasks(pending).setFailedTasks(failed).setState(indexed == total ? "Finished" : "InProgress"));
+    }
+    return reply(out.build());
+  }
+
+  QueryReply.Builder compactionState(GetCompactionState q) {
+    if (q.getTriggerId() == 0 && q.getCollectionId() == 0) {
+      return new Refusal(ErrorCode.INVALID_ARGUMENT, "compaction state: name a trigger id or a collection id")
+          .queryReply();
+    }
+    CompactionState.Builder out = CompactionState.newBuilder();
+    for (Task t : table.tasks().values()) {
+      boolean compaction = t.getType() == TaskType.MIX_COMPACTION || t.getType() == TaskType.L0_COMPACTION
+          || t.getType() == TaskType.SINGLE_COMPACTION;
+      if (!compaction || (q.getTriggerId() != 0 && t.getTriggerId() != q.getTriggerId())
+          || (q.getCollectionId() != 0 && t.getCollectionId() != q.getCollectionId())) {
+        continue;
+      }
+      switch (t.getState()) {
+        case PIPELINING -> out.setPipelining(out.getPipelining() + 1);
+        case EXECUTING -> out.setExecuting(out.getExecuting() + 1);
+        case COMPLETED -> out.setCompleted(out.getCompleted() + 1);
+        case FAILED -> out.setFailed(out.getFailed() + 1);
+        case TIMEOUT -> out.setTimeout(out.getTimeout() + 1);
+        case TASK_STATE_NONE, CLEANED, UNRECOGNIZED -> { }
+      }
+    }
+    return reply(out.setCompletedAll(out.getPipelining() + out.getExecuting() == 0).build());
+  }
+
+  QueryReply.Builder gc() {
+    long dropped = data.segmentCount() - data.liveSegmentCount();
+    long open = table.tasks().values().stream().filter(t -> t.getType() == TaskType.GC && DataTasksTable.isOpen(t)).count();
+    return reply(GcStatus.newBuilder().setDroppedSegments(dropped)
+        .setGcTasksOpen(open).setSegmentsCollected(table.segmentsCollected()).build());
+  }
+
+  QueryReply.Builder settings() {
+    return reply(table.settings());
+  }
+
+  private static QueryReply.Builder reply(Message m) {
+    return QueryReply.newBuilder().setDomain(Any.pack(m));
+  }
+}

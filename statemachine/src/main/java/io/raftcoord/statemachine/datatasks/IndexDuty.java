@@ -1,0 +1,57 @@
+package io.raftcoord.statemachine.datatasks;
+
+import io.raftcoord.proto.Command;
+import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datatasks.IndexInfo;
+import io.raftcoord.proto.datatasks.PlanIndexBuilds;
+import io.raftcoord.statemachine.datacoord.DataCoordTable;
+import io.raftcoord.statemachine.domain.LeaderDuty;
+import java.util.List;
+
+/**
+ * Milvus's index inspector as a leader duty: every second, each (FLUSHED L1/L2 segment with rows,
+ * index of its collection) pair without a build task or a finished build gets a build planned, at
+ * most {@code max_tasks_per_round} per round and none while the queue already holds four rounds'
+ * worth (the scheduler drains it first). Segments that flush later and compaction results are
+ * found the same way.
+ */
+final class IndexDuty implements LeaderDuty {
+  private final DataTasksTable table;
+  private final DataCoordTable data;
+
+  IndexDuty(DataTasksTable table, DataCoordTable data) {
+    this.table = table;
+    this.data = data;
+  }
+
+  @Override
+  public String name() {
+    return "datatasks-index";
+  }
+
+  @Override
+  public long intervalMs() {
+    return 1000;
+  }
+
+  @Override
+  public List<Command> plan(When when) {
+    int max = table.settings().getMaxTasksPerRound();
+    if (table.indexes().isEmpty() || table.pipelining().size() >= 4L * max) {
+      return List.of();
+    }
+    PlanIndexBuilds.Builder b = PlanIndexBuilds.newBuilder();
+    for (IndexInfo index : table.indexes().values()) {
+      for (Segment s : data.ofCollection(index.getCollectionId()).values()) {
+        if (b.getBuildsCount() >= Math.min(max, IndexControl.MAX_BUILDS)) {
+          break;
+        }
+        if (IndexControl.buildable(s) && !table.built(s.getId(), index.getId())
+            && table.buildTask(s.getId(), index.getId()).isEmpty()) {
+          b.addBuilds(PlanIndexBuilds.Build.newBuilder().setSegmentId(s.getId()).setIndexId(index.getId()));
+        }
+      }
+    }
+    return b.getBuildsCount() == 0 ? List.of() : List.of(DutyCommands.of(b.build()));
+  }
+}

@@ -1,0 +1,88 @@
+package io.raftcoord.statemachine.datatasks;
+
+import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datatasks.DataTasksSettings;
+import io.raftcoord.proto.datatasks.PlannedCompaction;
+import io.raftcoord.proto.datatasks.TaskType;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Milvus's mix compaction: per partition of a channel, FLUSHED segments smaller than
+ * {@code small_proportion} of the expected size are packed, largest first, into plans of at least
+ * {@code min_segments_to_merge} inputs that stay within the expected size; a pack that cannot
+ * reach that many inputs still counts when what it leaves short of the expected size is at most
+ * {@code compactable_proportion}. Segments left over may then join a plan up to
+ * {@code expansion_rate} times the expected size. With {@code force} (a manual trigger) any pack
+ * of two or more counts. Pure and deterministic: ties break by segment id.
+ */
+final class MixPlanner {
+  private MixPlanner() {}
+
+  static List<PlannedCompaction> plan(CompactionGroup g, DataTasksSettings s, boolean force, String trigger) {
+    List<PlannedCompaction> out = new ArrayList<>();
+    long expected = g.expectedBytes();
+    long small = expected * s.getSmallProportionPermille() / 1000;
+    Map<Long, List<Segment>> byPartition = new TreeMap<>();
+    for (Segment seg : g.l1()) {
+      if (seg.getNumRows() > 0 && size(seg) < small) {
+        byPartition.computeIfAbsent(seg.getPartitionId(), p -> new ArrayList<>()).add(seg);
+      }
+    }
+    for (Map.Entry<Long, List<Segment>> e : byPartition.entrySet()) {
+      for (List<Segment> pack : pack(e.getValue(), expected, s, force)) {
+        out.add(PlannedCompaction.newBuilder().setType(TaskType.MIX_COMPACTION).setCollectionId(g.collectionId())
+            .setPartitionId(e.getKey()).setChannel(g.channel()).addAllSegments(pack.stream().map(Segment::getId).toList())
+            .setTrigger(trigger).build());
+      }
+    }
+    return out;
+  }
+
+  private static List<List<Segment>> pack(List<Segment> candidates, long expected, DataTasksSettings s, boolean force) {
+    List<Segment> left = new ArrayList<>(candidates);
+    left.sort(Comparator.comparingLong(MixPlanner::size).reversed().thenComparingLong(Segment::getId));
+    int maxInputs = s.getMaxSegmentsPerPlan();
+    long leftoverAllowed = expected * s.getCompactableProportionPermille() / 1000;
+    List<List<Segment>> plans = new ArrayList<>();
+    List<long[]> sizes = new ArrayList<>();
+    while (left.size() >= 2) {
+      List<Segment> bucket = new ArrayList<>();
+      long total = 0;
+      for (int i = 0; i < left.size() && bucket.size() < maxInputs; i++) {
+        Segment c = left.get(i);
+        if (bucket.isEmpty() || total + size(c) <= expected) {
+          bucket.add(c);
+          total += size(c);
+        }
+      }
+      boolean enough = bucket.size() >= s.getMinSegmentsToMerge()
+          || bucket.size() >= 2 && (force || expected - total <= leftoverAllowed);
+      if (!enough) {
+        break;
+      }
+      left.removeAll(bucket);
+      plans.add(bucket);
+      sizes.add(new long[] {total});
+    }
+    long cap = expected * s.getExpansionRatePermille() / 1000;
+    for (Segment c : new ArrayList<>(left)) {
+      for (int p = 0; p < plans.size(); p++) {
+        if (plans.get(p).size() < maxInputs && sizes.get(p)[0] + size(c) <= cap) {
+          plans.get(p).add(c);
+          sizes.get(p)[0] += size(c);
+          left.remove(c);
+          break;
+        }
+      }
+    }
+    return plans;
+  }
+
+  static long size(Segment s) {
+    return Math.max(s.getBinlogBytes(), s.getNumRows() * s.getRowBytes());
+  }
+}

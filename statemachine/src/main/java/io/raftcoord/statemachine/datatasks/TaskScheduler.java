@@ -1,0 +1,73 @@
+package io.raftcoord.statemachine.datatasks;
+
+import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskAssignment;
+import io.raftcoord.proto.datatasks.TaskType;
+import io.raftcoord.proto.session.SessionRef;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The one scheduler for compaction, index and GC tasks (Milvus's global scheduler): queued tasks,
+ * L0 compactions first, then other compactions, index builds and GC, oldest first within a type,
+ * each go to the worker with the most free slots that has room for them, preferring workers the
+ * task has not failed on. A worker's free slots are what it reported, less what the table says it
+ * holds beyond its own count, less what this round gave it. A task larger than any worker's total
+ * goes to an idle worker (it would never fit otherwise). Pure; ties break by server id.
+ */
+final class TaskScheduler {
+  private TaskScheduler() {}
+
+  /**
+   * @param free a worker's free slots now
+   * @param total its slots in all
+   */
+  record Worker(SessionRef node, int total, int free) {}
+
+  static List<TaskAssignment> assign(List<Task> queue, List<Worker> workers, int max) {
+    List<Task> ordered = new ArrayList<>(queue);
+    ordered.sort(Comparator.comparingInt((Task t) -> priority(t.getType())).thenComparingLong(Task::getId));
+    int n = workers.size();
+    int[] free = new int[n];
+    for (int i = 0; i < n; i++) {
+      free[i] = Math.max(0, workers.get(i).free());
+    }
+    List<TaskAssignment> out = new ArrayList<>();
+    for (Task t : ordered) {
+      if (out.size() >= max) {
+        break;
+      }
+      int best = -1;
+      boolean bestTried = true;
+      for (int i = 0; i < n; i++) {
+        Worker w = workers.get(i);
+        boolean fits = free[i] >= t.getSlots() || free[i] == w.total() && w.total() > 0;
+        if (!fits) {
+          continue;
+        }
+        boolean tried = t.getTriedNodesList().contains(w.node().getServerId());
+        if (best < 0 || (bestTried && !tried) || (bestTried == tried && (free[i] > free[best]
+            || free[i] == free[best] && w.node().getServerId() < workers.get(best).node().getServerId()))) {
+          best = i;
+          bestTried = tried;
+        }
+      }
+      if (best >= 0) {
+        free[best] = Math.max(0, free[best] - t.getSlots());
+        out.add(TaskAssignment.newBuilder().setTaskId(t.getId()).setNode(workers.get(best).node()).build());
+      }
+    }
+    return out;
+  }
+
+  static int priority(TaskType type) {
+    return switch (type) {
+      case L0_COMPACTION -> 0;
+      case MIX_COMPACTION, SINGLE_COMPACTION -> 1;
+      case INDEX_BUILD -> 2;
+      case GC -> 3;
+      case TASK_TYPE_NONE, UNRECOGNIZED -> 4;
+    };
+  }
+}

@@ -1,0 +1,402 @@
+package io.raftcoord.statemachine.datatasks;
+
+import static io.raftcoord.statemachine.datacoord.DataCoordFixture.ref;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.Message;
+import io.raftcoord.proto.CollectionInfo;
+import io.raftcoord.proto.CommandReply;
+import io.raftcoord.proto.ErrorCode;
+import io.raftcoord.proto.KeyValue;
+import io.raftcoord.proto.datacoord.AssignSegments;
+import io.raftcoord.proto.datacoord.Binlog;
+import io.raftcoord.proto.datacoord.ChannelWatchState;
+import io.raftcoord.proto.datacoord.DataCoordSettings;
+import io.raftcoord.proto.datacoord.FieldBinlog;
+import io.raftcoord.proto.datacoord.Position;
+import io.raftcoord.proto.datacoord.ReportChannelState;
+import io.raftcoord.proto.datacoord.SaveBinlogPaths;
+import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datacoord.SegmentLevel;
+import io.raftcoord.proto.datacoord.SegmentReport;
+import io.raftcoord.proto.datacoord.SegmentRequest;
+import io.raftcoord.proto.datacoord.SegmentState;
+import io.raftcoord.proto.datacoord.SetDataCoordSettings;
+import io.raftcoord.proto.datatasks.CompactedSegment;
+import io.raftcoord.proto.datatasks.CompleteCompaction;
+import io.raftcoord.proto.datatasks.CompleteGc;
+import io.raftcoord.proto.datatasks.CompleteIndexBuild;
+import io.raftcoord.proto.datatasks.CreateIndex;
+import io.raftcoord.proto.datatasks.DataTasksReply;
+import io.raftcoord.proto.datatasks.DataTasksSettings;
+import io.raftcoord.proto.datatasks.DeltaApplied;
+import io.raftcoord.proto.datatasks.DescribeIndexes;
+import io.raftcoord.proto.datatasks.DropIndex;
+import io.raftcoord.proto.datatasks.FailTask;
+import io.raftcoord.proto.datatasks.IndexDescription;
+import io.raftcoord.proto.datatasks.IndexDescriptions;
+import io.raftcoord.proto.datatasks.ListTasks;
+import io.raftcoord.proto.datatasks.ReportSlots;
+import io.raftcoord.proto.datatasks.SetDataTasksSettings;
+import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskList;
+import io.raftcoord.proto.datatasks.TaskState;
+import io.raftcoord.proto.datatasks.TaskType;
+import io.raftcoord.proto.datatasks.TriggerCompaction;
+import io.raftcoord.proto.session.ExpireSessions;
+import io.raftcoord.proto.session.Session;
+import io.raftcoord.proto.session.SessionRef;
+import io.raftcoord.statemachine.datacoord.DataCoordFixture;
+import io.raftcoord.statemachine.sm.Batches;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The datatasks domain through the state machine over a temp store: DataCoord commands make
+ * FLUSHED segments, duty rounds plan and schedule, worker commands complete, and every step is
+ * checked against the segments it must (and must not) change.
+ */
+class DataTasksDomainTest {
+  /** simpleSchema's estimated row (16 system + 8 Int64 + 32 for an 8-dim float vector). */
+  private static final long ROW_BYTES = 56;
+
+  @TempDir
+  Path dir;
+
+  private DataCoordFixture f;
+  private Session node;
+  private CollectionInfo coll;
+  private long logId = 1;
+
+  @BeforeEach
+  void open() {
+    f = new DataCoordFixture(dir);
+    // 1,000-row segments: small ones (< 500 rows) are mix candidates.
+    f.ok(SetDataCoordSettings.newBuilder().setSettings(DataCoordSettings.newBuilder()
+        .setMaxSegmentBytes(1000 * ROW_BYTES)).build());
+    node = f.register("datanode", "10.0.0.1:1");
+    coll = f.createCollection("c", 1);
+    f.channelRound();
+    f.ok(ReportChannelState.newBuilder().setNode(ref(node)).setChannel(channel())
+        .setState(ChannelWatchState.WATCH_SUCCESS).build());
+  }
+
+  @AfterEach
+  void close() {
+    f.close();
+  }
+
+  private String channel() {
+    return coll.getVirtualChannels(0);
+  }
+
+  /** A FLUSHED segment of {@code rows} rows with {@code deletes} deleted (deltalog entries). */
+  private long flushed(long rows, long deletes, SegmentLevel level, long ts) {
+    long id = f.ok(AssignSegments.newBuilder().addRequests(SegmentRequest.newBuilder().setCollectionId(coll.getId())
+        .setPartitionId(coll.getPartitions(0).getId()).setChannel(channel()).setRows(Math.max(rows, 1))
+        .setLevel(level)).build()).getAssignments(0).getSegmentId();
+    SegmentReport.Builder r = SegmentReport.newBuilder().setSegmentId(id).setNumRows(rows).setFlushed(true)
+        .setStartPosition(Position.newBuilder().setTimestamp(ts))
+        .setCheckpoint(Position.newBuilder().setTimestamp(ts + 1));
+    if (rows > 0) {
+      r.addBinlogs(field(100, rows));
+    }
+    if (deletes > 0) {
+      r.addDeltalogs(field(100, deletes));
+    }
+    f.ok(SaveBinlogPaths.newBuilder().setNode(ref(node)).addSegments(r).build());
+    assertEquals(SegmentState.FLUSHED, f.segment(id).getState());
+    return id;
+  }
+
+  private FieldBinlog field(long fieldId, long entries) {
+    return FieldBinlog.newBuilder().setFieldId(fieldId).addBinlogs(Binlog.newBuilder().setLogId(logId++)
+        .setEntries(entries).setSize(entries * ROW_BYTES)).build();
+  }
+
+  private DataTasksReply tasksOk(Message body) {
+    CommandReply r = f.run(body);
+    assertEquals(ErrorCode.OK, r.getCode(), () -> body.getClass().getSimpleName() + ": " + r.getMessage());
+    return DataCoordFixture.unpack(r.getDomain(), DataTasksReply.class);
+  }
+
+  private void refused(ErrorCode code, String fragment, Message body) {
+    CommandReply r = f.run(body);
+    assertEquals(code, r.getCode(), () -> body + " -> " + r.getMessage());
+    assertTrue(r.getMessage().contains(fragment), () -> "'" + fragment + "' in: " + r.getMessage());
+  }
+
+  private void slots(Session worker, int total, int free) {
+    f.read(ReportSlots.newBuilder().setNode(ref(worker)).setTotalSlots(total).setFreeSlots(free).build(),
+        io.raftcoord.proto.datatasks.ReportSlotsReply.class);
+  }
+
+  private Task task(long id) {
+    return table().task(id).orElseThrow(() -> new AssertionError("no task " + id));
+  }
+
+  private DataTasksTable table() {
+    return ((DataTasksDomain) f.state.domains().byName(DataTasksDomain.NAME).orElseThrow()).table();
+  }
+
+  private List<Task> tasks(TaskType type) {
+    return f.read(ListTasks.newBuilder().addTypes(type).build(), TaskList.class).getTasksList();
+  }
+
+  /** Rows a reader counts: FLUSHED (not compacted away) segments' rows minus their deletes. */
+  private long liveRows() {
+    long rows = 0;
+    for (Segment s : f.table().ofCollection(coll.getId()).values()) {
+      if (s.getState() == SegmentState.FLUSHED) {
+        rows += s.getNumRows() - s.getDeltalogEntries();
+      }
+    }
+    return rows;
+  }
+
+  private void scheduleRound() {
+    for (var c : f.plan("datatasks-scheduler")) {
+      CommandReply r = f.run(c);
+      assertEquals(ErrorCode.OK, r.getCode(), r::getMessage);
+    }
+  }
+
+  @Test
+  void aManualCompactionSwapsItsInputsForItsResultInOneEntryAndConservesLiveRows() {
+    long a = flushed(100, 10, SegmentLevel.L1, 10);
+    long b = flushed(200, 0, SegmentLevel.L1, 20);
+    long c = flushed(300, 30, SegmentLevel.L1, 30);
+    long before = liveRows();
+    DataTasksReply trig = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build());
+    assertEquals(1, trig.getTaskIdsCount(), trig::toString);
+    Task t = task(trig.getTaskIds(0));
+    assertEquals(TaskType.MIX_COMPACTION, t.getType());
+    assertEquals(List.of(c, b, a), t.getSegmentsList(), "largest first");
+    assertEquals(TaskState.PIPELINING, t.getState());
+
+    slots(node, 16, 16);
+    scheduleRound();
+    t = task(t.getId());
+    assertEquals(TaskState.EXECUTING, t.getState());
+    assertEquals(ref(node), t.getNode());
+
+    // More rows than the inputs hold: refused, and nothing changed.
+    refused(ErrorCode.INVALID_ARGUMENT, "more than the 600 rows", CompleteCompaction.newBuilder().setNode(ref(node))
+        .setTaskId(t.getId()).addResults(CompactedSegment.newBuilder().setNumRows(601)).build());
+    assertEquals(SegmentState.FLUSHED, f.segment(a).getState());
+    // From an older epoch of the worker: refused.
+    SessionRef stale = ref(node).toBuilder().setEpoch(ref(node).getEpoch() - 1).build();
+    refused(ErrorCode.STALE_EPOCH, "is held by worker", CompleteCompaction.newBuilder().setNode(stale)
+        .setTaskId(t.getId()).addResults(CompactedSegment.newBuilder().setNumRows(560)).build());
+
+    DataTasksReply done = tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(t.getId())
+        .addResults(CompactedSegment.newBuilder().setNumRows(560).addBinlogs(field(100, 560))).build());
+    long result = done.getSegmentIds(0);
+    for (long in : List.of(a, b, c)) {
+      Segment s = f.segment(in);
+      assertEquals(SegmentState.DROPPED, s.getState());
+      assertTrue(s.getCompacted());
+    }
+    Segment r = f.segment(result);
+    assertEquals(SegmentState.FLUSHED, r.getState());
+    assertEquals(List.of(c, b, a), r.getCompactionFromList());
+    assertEquals(560, r.getNumRows());
+    assertEquals(before, liveRows());
+    assertEquals(TaskState.COMPLETED, task(t.getId()).getState());
+    assertTrue(table().holder(a).isEmpty(), "a completed task holds nothing");
+
+    // Twice: refused, nothing changes.
+    refused(ErrorCode.FAILED_PRECONDITION, "is COMPLETED", CompleteCompaction.newBuilder().setNode(ref(node))
+        .setTaskId(t.getId()).addResults(CompactedSegment.newBuilder().setNumRows(560)).build());
+    assertEquals(1, f.table().ofCollection(coll.getId()).values().stream()
+        .filter(s -> s.getState() == SegmentState.FLUSHED).count());
+  }
+
+  @Test
+  void anL0CompactionAppliesItsDeletesToItsTargetsAndDropsTheL0Segments() {
+    long l1 = flushed(500, 0, SegmentLevel.L1, 10);
+    long l0a = flushed(0, 20, SegmentLevel.L0, 50);
+    long l0b = flushed(0, 30, SegmentLevel.L0, 60);
+    long before = f.segment(l1).getNumRows() - 50;
+    DataTasksReply trig = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build());
+    Task t = task(trig.getTaskIds(0));
+    assertEquals(TaskType.L0_COMPACTION, t.getType());
+    assertEquals(List.of(l0a, l0b), t.getSegmentsList());
+    assertEquals(List.of(l1), t.getTargetsList());
+    slots(node, 16, 16);
+    scheduleRound();
+    refused(ErrorCode.INVALID_ARGUMENT, "applies 51 deletes, more than the 50", CompleteCompaction.newBuilder()
+        .setNode(ref(node)).setTaskId(t.getId()).addDeltas(DeltaApplied.newBuilder().setSegmentId(l1)
+            .addDeltalogs(field(100, 51))).build());
+    tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(t.getId())
+        .addDeltas(DeltaApplied.newBuilder().setSegmentId(l1).addDeltalogs(field(100, 50))).build());
+    assertEquals(SegmentState.DROPPED, f.segment(l0a).getState());
+    assertEquals(SegmentState.DROPPED, f.segment(l0b).getState());
+    Segment target = f.segment(l1);
+    assertEquals(50, target.getDeltalogEntries());
+    assertEquals(before, target.getNumRows() - target.getDeltalogEntries());
+    assertEquals(1, f.table().binlogs(l1).getDeltalogsList().stream().mapToLong(x -> x.getBinlogsCount()).sum());
+    f.reopen();
+    assertEquals(50, f.segment(l1).getDeltalogEntries());
+    assertEquals(1, f.table().binlogs(l1).getDeltalogsCount(), "applied deltas survive a reopen");
+  }
+
+  @Test
+  void indexBuildsCoverEveryFlushedSegmentIncludingCompactionResultsAndDropIndexRemovesThem() {
+    long a = flushed(100, 0, SegmentLevel.L1, 10);
+    long b = flushed(200, 0, SegmentLevel.L1, 20);
+    refused(ErrorCode.INVALID_ARGUMENT, "create index", CreateIndex.newBuilder().setCollection("c").setField("vec")
+        .setIndexType("HNSW").addParams(KeyValue.newBuilder().setKey("M").setValue("1")).build());
+    refused(ErrorCode.INVALID_ARGUMENT, "has no field \"nope\"", CreateIndex.newBuilder().setCollection("c")
+        .setField("nope").setIndexType("HNSW").build());
+    long index = tasksOk(CreateIndex.newBuilder().setCollection("c").setField("vec").setIndexType("HNSW")
+        .addParams(KeyValue.newBuilder().setKey("metric_type").setValue("L2")).build()).getIndexId();
+    refused(ErrorCode.ALREADY_EXISTS, "at most one distinct index", CreateIndex.newBuilder().setCollection("c")
+        .setField("vec").setIndexType("IVF_FLAT").addParams(KeyValue.newBuilder().setKey("metric_type").setValue("L2"))
+        .build());
+    for (var c : f.plan("datatasks-index")) {
+      f.run(c);
+    }
+    List<Task> builds = tasks(TaskType.INDEX_BUILD);
+    assertEquals(List.of(a, b), builds.stream().map(t -> t.getSegments(0)).toList());
+    assertTrue(f.plan("datatasks-index").isEmpty(), "no second build for a segment with one");
+    slots(node, 16, 16);
+    scheduleRound();
+    for (Task t : builds) {
+      tasksOk(CompleteIndexBuild.newBuilder().setNode(ref(node)).setTaskId(t.getId()).addFileIds(t.getId()).build());
+    }
+    IndexDescription d = f.read(DescribeIndexes.newBuilder().setCollection("c").build(), IndexDescriptions.class)
+        .getIndexes(0);
+    assertEquals(300, d.getTotalRows());
+    assertEquals(300, d.getIndexedRows());
+    assertEquals("Finished", d.getState());
+
+    // A compaction result needs its own build (by hand, two small segments are enough to merge).
+    List<Long> plan = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIdsList();
+    assertEquals(1, plan.size());
+    scheduleRound();
+    long result = tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(plan.get(0))
+        .addResults(CompactedSegment.newBuilder().setNumRows(300)).build()).getSegmentIds(0);
+    d = f.read(DescribeIndexes.newBuilder().setCollection("c").build(), IndexDescriptions.class).getIndexes(0);
+    assertEquals(300, d.getTotalRows());
+    assertEquals(0, d.getIndexedRows());
+    for (var cmd : f.plan("datatasks-index")) {
+      f.run(cmd);
+    }
+    assertEquals(List.of(result), tasks(TaskType.INDEX_BUILD).stream().filter(DataTasksTable::isOpen)
+        .map(t -> t.getSegments(0)).toList());
+    assertTrue(table().built(a, index));
+
+    tasksOk(DropIndex.newBuilder().setCollection("c").setIndexName("vec").build());
+    assertTrue(tasks(TaskType.INDEX_BUILD).isEmpty());
+    assertFalse(table().built(a, index));
+    assertTrue(table().indexes().isEmpty());
+  }
+
+  @Test
+  void aWorkersEndReturnsItsTasksAndTimeoutsRetryElsewhereUntilTheLastAttempt() {
+    flushed(100, 0, SegmentLevel.L1, 10);
+    flushed(100, 0, SegmentLevel.L1, 20);
+    flushed(100, 0, SegmentLevel.L1, 30);
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setCompactionTimeoutMs(1000)
+        .setMaxAttempts(2)).build());
+    Session other = f.register("datanode", "10.0.0.2:1");
+    long id = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
+    slots(node, 16, 16);
+    slots(other, 16, 8);
+    scheduleRound();
+    assertEquals(ref(node), task(id).getNode(), "the most free slots");
+
+    f.time += 1000;
+    scheduleRound();
+    Task t = task(id);
+    assertEquals(TaskState.PIPELINING, t.getState());
+    assertEquals(1, t.getAttempts());
+    assertEquals(List.of(node.getServerId()), t.getTriedNodesList());
+    scheduleRound();
+    assertEquals(ref(other), task(id).getNode(), "a retry goes to another worker");
+
+    // The worker's session ends: the task goes back without counting an attempt.
+    assertEquals(ErrorCode.OK, f.run(ExpireSessions.newBuilder().addExpire(ref(other)).build()).getCode());
+    t = task(id);
+    assertEquals(TaskState.PIPELINING, t.getState());
+    assertEquals(1, t.getAttempts());
+    refused(ErrorCode.FAILED_PRECONDITION, "not EXECUTING", FailTask.newBuilder().setNode(ref(other)).setTaskId(id)
+        .build());
+
+    scheduleRound();
+    assertEquals(ref(node), task(id).getNode());
+    tasksOk(FailTask.newBuilder().setNode(ref(node)).setTaskId(id).setReason("disk full").build());
+    t = task(id);
+    assertEquals(TaskState.FAILED, t.getState(), "the second attempt was the last");
+    assertTrue(t.getReason().contains("disk full"));
+    assertTrue(table().holder(t.getSegments(0)).isEmpty(), "a failed task lets its segments go");
+  }
+
+  @Test
+  void gcRemovesDroppedSegmentsOnceTheWorkerConfirmsAndDropCollectionTakesTasksAndIndexes() {
+    long a = flushed(100, 0, SegmentLevel.L1, 10);
+    long b = flushed(100, 0, SegmentLevel.L1, 20);
+    long c = flushed(100, 0, SegmentLevel.L1, 30);
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setDropToleranceMs(0)
+        .setGcIntervalMs(100)).build());
+    long compaction = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
+    slots(node, 16, 16);
+    scheduleRound();
+    tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(compaction)
+        .addResults(CompactedSegment.newBuilder().setNumRows(300)).build());
+    // The inputs' checkpoints (ts 11..31) are above the channel's (none yet): nothing to collect.
+    assertTrue(f.plan("datatasks-gc").isEmpty());
+    f.ok(io.raftcoord.proto.datacoord.SaveChannelCheckpoints.newBuilder().setNode(ref(node))
+        .addCheckpoints(io.raftcoord.proto.datacoord.ChannelCheckpoint.newBuilder().setChannel(channel())
+            .setPosition(Position.newBuilder().setTimestamp(100))).build());
+    f.clock.addAndGet(1000);
+    List<io.raftcoord.proto.Command> gc = f.plan("datatasks-gc");
+    assertEquals(1, gc.size());
+    CommandReply planned = f.run(gc.get(0));
+    assertEquals(ErrorCode.OK, planned.getCode(), planned::getMessage);
+    long gcTask = DataCoordFixture.unpack(planned.getDomain(), DataTasksReply.class).getTaskIds(0);
+    assertEquals(List.of(a, b, c), task(gcTask).getSegmentsList());
+    scheduleRound();
+    assertTrue(f.table().segment(a).isPresent(), "nothing goes before the worker confirms");
+    tasksOk(CompleteGc.newBuilder().setNode(ref(node)).setTaskId(gcTask).build());
+    for (long id : List.of(a, b, c)) {
+      assertTrue(f.table().segment(id).isEmpty(), "segment " + id + " collected");
+    }
+    f.reopen();
+    assertTrue(f.table().segment(a).isEmpty());
+
+    tasksOk(CreateIndex.newBuilder().setCollection("c").setField("id").setIndexType("STL_SORT").build());
+    for (var cmd : f.plan("datatasks-index")) {
+      f.run(cmd);
+    }
+    assertEquals(1, tasks(TaskType.INDEX_BUILD).size());
+    f.run(Batches.dropCollection("default", "c"));
+    assertTrue(table().tasks().isEmpty(), "the drop took the tasks along");
+    assertTrue(table().indexes().isEmpty(), "and the index");
+  }
+
+  @Test
+  void stateIsTheSameAfterAReopen() {
+    flushed(100, 0, SegmentLevel.L1, 10);
+    flushed(100, 0, SegmentLevel.L1, 20);
+    flushed(100, 0, SegmentLevel.L1, 30);
+    tasksOk(TriggerCompaction.newBuilder().setCollection("c").build());
+    tasksOk(CreateIndex.newBuilder().setCollection("c").setField("vec").setIndexType("AUTOINDEX").build());
+    slots(node, 16, 16);
+    scheduleRound();
+    List<Task> before = new ArrayList<>(table().tasks().values());
+    f.reopen();
+    assertEquals(before, new ArrayList<>(table().tasks().values()));
+    assertEquals(1, table().indexes().size());
+    assertEquals(before.stream().filter(t -> t.getState() == TaskState.EXECUTING).count(),
+        table().executingOn(node.getServerId()).size());
+  }
+}
