@@ -43,6 +43,15 @@ import org.slf4j.LoggerFactory;
 public final class TaskWorkerAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskWorkerAgent.class);
 
+  /** What the worker does, for tests and chaos histories; called on the agent's threads, must not block. */
+  public interface Listener {
+    /** Work on {@code task} began under {@code session}. */
+    default void working(Session session, Task task) { }
+
+    /** The report on {@code task} was answered: accepted, or refused with {@code refusal}. */
+    default void reported(Session session, Task task, boolean accepted, CoordException refusal) { }
+  }
+
   private final Object lock = new Object();
   private final CoordClient client;
   private final DataTasksClient tasks;
@@ -50,6 +59,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
   private final int totalSlots;
   private final long workMs;
   private final long pollMs;
+  private final Listener listener;
   /** A task being worked on and when (ms, monotonic) it is done. */
   private record Work(Task task, long readyMs) {}
 
@@ -71,6 +81,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
     this.totalSlots = b.slots;
     this.workMs = b.work.toMillis();
     this.pollMs = b.pollInterval.toMillis();
+    this.listener = b.listener;
   }
 
   public static Builder builder(CoordClient client, String address) {
@@ -137,6 +148,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
             for (Task t : list.getTasksList()) {
               if (t.getNode().equals(ref) && !working.containsKey(t.getId())) {
                 working.put(t.getId(), new Work(t, now + workMs));
+                listener.working(s, t);
               }
             }
           }
@@ -152,12 +164,14 @@ public final class TaskWorkerAgent implements AutoCloseable {
             if (err == null) {
               working.remove(id);
               completed.incrementAndGet();
+              listener.reported(s, t, true, null);
               return;
             }
             CoordException ce = io.raftcoord.client.internal.Futures.toCoord(err);
             if (!ce.outcomeUnknown()) {
               refused.incrementAndGet();
               working.remove(id);
+              listener.reported(s, t, false, ce);
               LOG.debug("task {} report refused: {}", id, ce.getMessage());
             }
           }
@@ -234,6 +248,21 @@ public final class TaskWorkerAgent implements AutoCloseable {
     return node.stopGracefully();
   }
 
+  /** Simulates a crash: no more heartbeats, polls or reports; the session expires after its TTL. */
+  public void halt() {
+    NodeAgent n;
+    synchronized (lock) {
+      closed = true;
+      if (task != null) {
+        task.cancel(false);
+      }
+      n = node;
+    }
+    if (n != null) {
+      n.halt();
+    }
+  }
+
   @Override
   public void close() {
     NodeAgent n;
@@ -276,6 +305,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
     private Duration pollInterval = Duration.ofMillis(100);
     private Duration heartbeat = Duration.ofSeconds(1);
     private String version = "sim";
+    private Listener listener = new Listener() { };
 
     private Builder(CoordClient client, String address) {
       this.client = client;
@@ -309,6 +339,11 @@ public final class TaskWorkerAgent implements AutoCloseable {
 
     public Builder version(String v) {
       this.version = v;
+      return this;
+    }
+
+    public Builder listener(Listener l) {
+      this.listener = l;
       return this;
     }
 

@@ -49,6 +49,7 @@ final class MixPlanner {
     long leftoverAllowed = expected * s.getCompactableProportionPermille() / 1000;
     List<List<Segment>> plans = new ArrayList<>();
     List<long[]> sizes = new ArrayList<>();
+    List<Segment> skipped = new ArrayList<>();
     while (left.size() >= 2) {
       List<Segment> bucket = new ArrayList<>();
       long total = 0;
@@ -62,12 +63,16 @@ final class MixPlanner {
       boolean enough = bucket.size() >= s.getMinSegmentsToMerge()
           || bucket.size() >= 2 && (force || expected - total <= leftoverAllowed);
       if (!enough) {
-        break;
+        // Its largest segment is set aside (it may still join a plan as a leftover) and the rest
+        // are packed again, so one awkward size never keeps a partition from compacting.
+        skipped.add(left.remove(0));
+        continue;
       }
       left.removeAll(bucket);
       plans.add(bucket);
       sizes.add(new long[] {total});
     }
+    left.addAll(0, skipped);
     long cap = expected * s.getExpansionRatePermille() / 1000;
     for (Segment c : new ArrayList<>(left)) {
       for (int p = 0; p < plans.size(); p++) {

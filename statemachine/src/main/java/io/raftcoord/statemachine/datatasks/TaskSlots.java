@@ -23,7 +23,7 @@ final class TaskSlots {
   }
 
   static int indexCost(long bytes) {
-    if (bytes >= 512 * MIB) {
+    if (bytes > 512 * MIB) {
       return (int) Math.min(64L * (bytes / (512 * MIB)), 1 << 20);
     }
     if (bytes > 100 * MIB) {
