@@ -5,7 +5,7 @@
 # report folder. Stops by itself.
 #
 #   scripts/chaos.sh [--time S] [--faults kill,pause,partition,clock,disk,snapshot,crash-majority,crash-all]
-#                    [--workloads tso,ids,ddl,kv,sessions,segments,querycoord] [--seed N] [--report DIR]
+#                    [--workloads tso,ids,ddl,kv,sessions,segments,querycoord,datacoord] [--seed N] [--report DIR]
 #                    [--planted-bug NAME --expect-violation] [--help for the rest]
 #
 # Report (default ./chaos-reports/<timestamp>): verdict.txt and verdict.json (outcome, fault counts,

@@ -39,7 +39,7 @@ public final class ChaosMain implements Callable<Integer> {
   String faults;
 
   @Option(names = "--workloads", paramLabel = "LIST",
-      description = "Workloads: tso,ids,ddl,kv,sessions,segments,querycoord (default tso,ids,ddl, and kv when it is in the build).")
+      description = "Workloads: tso,ids,ddl,kv,sessions,segments,querycoord,datacoord (default tso,ids,ddl, and kv when it is in the build).")
   String workloads;
 
   @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: the current time).")
@@ -50,7 +50,8 @@ public final class ChaosMain implements Callable<Integer> {
 
   @Option(names = "--planted-bug", paramLabel = "NAME",
       description = "Enable a deliberate defect: tso-local, ids-memory-only, reaper-skips-grace, "
-          + "datacoord-accepts-stale-epoch, querycoord-loaded-before-served, log-acks-before-flush (replicas), "
+          + "datacoord-accepts-stale-epoch, querycoord-loaded-before-served, log-acks-before-flush, "
+          + "compaction-split-swap (replicas), "
           + "stale-read (the kv workload's clients).")
   List<String> plantedBugs = new ArrayList<>();
 
@@ -117,7 +118,7 @@ public final class ChaosMain implements Callable<Integer> {
         if (!ChaosRun.SERVER_BUGS.contains(b) && !ChaosRun.CLIENT_BUGS.contains(b)) {
           throw new IllegalArgumentException("unknown planted bug '" + b + "' (known: tso-local, ids-memory-only, "
               + "reaper-skips-grace, datacoord-accepts-stale-epoch, querycoord-loaded-before-served, "
-              + "log-acks-before-flush, stale-read)");
+              + "log-acks-before-flush, compaction-split-swap, stale-read)");
         }
       }
       String[] q = quiet.split("-");

@@ -57,11 +57,12 @@ final class ChaosRun {
   static final List<String> ALL_FAULTS = List.of("kill", "pause", "partition", "clock", "disk", "snapshot",
       "crash-majority", "crash-all");
   static final List<String> ALL_WORKLOADS = List.of("tso", "ids", "ddl", "kv", "sessions", "segments",
-      "querycoord");
+      "querycoord", "datacoord");
   static final String KV_CLASS = "io.raftcoord.server.chaos.KvWorkload";
   /** Planted bugs of the replicas (server flag); the rest are the client's. */
   static final Set<String> SERVER_BUGS = Set.of("tso-local", "ids-memory-only", "reaper-skips-grace",
-      "datacoord-accepts-stale-epoch", "querycoord-loaded-before-served", "log-acks-before-flush");
+      "datacoord-accepts-stale-epoch", "querycoord-loaded-before-served", "log-acks-before-flush",
+      "compaction-split-swap");
   static final Set<String> CLIENT_BUGS = Set.of(RunEnv.CLIENT_BUG);
 
   /** How long healing may take before it is a liveness finding. */
@@ -444,6 +445,7 @@ final class ChaosRun {
       case "sessions" -> new SessionsWorkload();
       case "segments" -> new SegmentsWorkload();
       case "querycoord" -> new QueryCoordWorkload();
+      case "datacoord" -> new DataTasksWorkload();
       case "kv" -> {
         if (!kvAvailable()) {
           throw new IllegalArgumentException("the kv workload (" + KV_CLASS + ") is not in this build");

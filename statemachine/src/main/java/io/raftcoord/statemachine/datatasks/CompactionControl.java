@@ -49,13 +49,17 @@ final class CompactionControl {
   private final Catalog catalog;
   private final IdControl ids;
   private final WorkerFence fence;
+  private final boolean splitSwap;
 
-  CompactionControl(DataTasksTable table, DataCoordTable data, Catalog catalog, IdControl ids, WorkerFence fence) {
+  /** @param splitSwap the planted bug: the inputs are left to a second command ({@link #finishSplitSwaps}) */
+  CompactionControl(DataTasksTable table, DataCoordTable data, Catalog catalog, IdControl ids, WorkerFence fence,
+                    boolean splitSwap) {
     this.table = table;
     this.data = data;
     this.catalog = catalog;
     this.ids = ids;
     this.fence = fence;
+    this.splitSwap = splitSwap;
   }
 
   /** The planner duty's plans: each still valid one becomes a task. */
@@ -203,9 +207,31 @@ final class CompactionControl {
     for (DeltaApplied d : mergedDeltas(c.getDeltasList())) {
       out.add(SegmentRewrites.deltasApplied(targets.get(d.getSegmentId()), d.getDeltalogsList(), t.getId()));
     }
-    inputs.forEach(s -> out.add(SegmentRewrites.compactedAway(s, ctx.nowMs())));
+    if (!splitSwap) {
+      inputs.forEach(s -> out.add(SegmentRewrites.compactedAway(s, ctx.nowMs())));
+    }
     out.add(TaskRecords.task(done.build()));
     return TaskRecords.ok(out, reply.build());
+  }
+
+  /**
+   * The planted bug's second command: inputs of completed compactions still FLUSHED are dropped
+   * now (empty without the bug).
+   */
+  List<Record> finishSplitSwaps(ApplyContext ctx) {
+    if (!splitSwap) {
+      return List.of();
+    }
+    List<Record> out = new ArrayList<>();
+    for (Task t : table.tasks().values()) {
+      if (t.getState() == TaskState.COMPLETED && t.getType() != TaskType.INDEX_BUILD && t.getType() != TaskType.GC) {
+        for (long id : t.getSegmentsList()) {
+          data.segment(id).filter(s -> s.getState() == SegmentState.FLUSHED)
+              .ifPresent(s -> out.add(SegmentRewrites.compactedAway(s, ctx.nowMs())));
+        }
+      }
+    }
+    return out;
   }
 
   private static ApplyResult changed(Task t, long segmentId) {

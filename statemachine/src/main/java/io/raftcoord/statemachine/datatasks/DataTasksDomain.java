@@ -50,6 +50,7 @@ import io.raftcoord.statemachine.domain.DomainEnv;
 import io.raftcoord.statemachine.domain.FeedEvent;
 import io.raftcoord.statemachine.domain.LeaderDuty;
 import io.raftcoord.statemachine.domain.MessageRoutes;
+import io.raftcoord.statemachine.domain.PlantedBug;
 import io.raftcoord.statemachine.ids.IdControl;
 import io.raftcoord.statemachine.pipeline.Refusal;
 import io.raftcoord.statemachine.session.SessionTable;
@@ -91,7 +92,8 @@ public final class DataTasksDomain implements Domain {
     this.env = env;
     WorkerFence fence = new WorkerFence(sessions);
     this.tasks = new TaskControl(table, fence);
-    this.compactions = new CompactionControl(table, data, catalog, ids, fence);
+    this.compactions = new CompactionControl(table, data, catalog, ids, fence,
+        env.planted(PlantedBug.COMPACTION_SPLIT_SWAP));
     this.indexes = new IndexControl(table, data, catalog, ids, fence);
     this.gc = new GcControl(table, data, ids, fence);
     this.reads = new DataTasksReads(table, data, catalog);
@@ -108,7 +110,7 @@ public final class DataTasksDomain implements Domain {
         .on(CompleteIndexBuild.getDefaultInstance(), indexes::complete)
         .on(PlanGc.getDefaultInstance(), gc::plan)
         .on(CompleteGc.getDefaultInstance(), gc::complete)
-        .on(AssignTasks.getDefaultInstance(), tasks::assign)
+        .on(AssignTasks.getDefaultInstance(), (ApplyContext ctx, AssignTasks c) -> withSplitSwaps(ctx, tasks.assign(ctx, c)))
         .on(ExpireTasks.getDefaultInstance(), tasks::expire)
         .on(FailTask.getDefaultInstance(), tasks::fail)
         .on(SetDataTasksSettings.getDefaultInstance(), (SetDataTasksSettings c) -> setSettings(c.getSettings()));
@@ -150,6 +152,17 @@ public final class DataTasksDomain implements Domain {
   @Override
   public ApplyResult generate(ApplyContext ctx, CommandHeader header, Command command) {
     return commands.route(ctx, command.getDomain(), m -> ApplyResult.error(ErrorCode.INVALID_ARGUMENT, m));
+  }
+
+  /** Only with the planted bug: an assignment also finishes the swaps completions left half done. */
+  private ApplyResult withSplitSwaps(ApplyContext ctx, ApplyResult assigned) {
+    List<Record> late = compactions.finishSplitSwaps(ctx);
+    if (late.isEmpty() || assigned.reply().getCode() != ErrorCode.OK) {
+      return assigned;
+    }
+    List<Record> all = new ArrayList<>(late);
+    all.addAll(assigned.records());
+    return ApplyResult.ok(all, assigned.reply());
   }
 
   private ApplyResult setSettings(DataTasksSettings change) {

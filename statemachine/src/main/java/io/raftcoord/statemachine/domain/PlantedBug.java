@@ -34,7 +34,13 @@ public enum PlantedBug {
    * without waiting until the replicas report serving it: readers are sent to nodes that do not
    * have the data yet.
    */
-  QUERYCOORD_LOADED_BEFORE_SERVED;
+  QUERYCOORD_LOADED_BEFORE_SERVED,
+  /**
+   * A compaction's completion is split in two commands, as Milvus's is: the completion adds the
+   * results and completes the task, and the inputs are dropped only by the scheduler's next
+   * assignment. In between, readers count the rows twice.
+   */
+  COMPACTION_SPLIT_SWAP;
 
   public static PlantedBug parse(String s) {
     for (PlantedBug b : values()) {
@@ -42,6 +48,6 @@ public enum PlantedBug {
         return b;
       }
     }
-    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch, log-acks-before-flush, querycoord-loaded-before-served)");
+    throw new IllegalArgumentException("unknown planted bug '" + s + "' (known: tso-local, ids-memory-only, reaper-skips-grace, datacoord-accepts-stale-epoch, log-acks-before-flush, querycoord-loaded-before-served, compaction-split-swap)");
   }
 }
