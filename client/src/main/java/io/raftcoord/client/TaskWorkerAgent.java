@@ -29,7 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A simulated compaction / index / GC worker: a {@link NodeAgent} session in the {@code datanode}
+ * A simulated compaction / index / GC worker: a {@link NodeAgent} session in the {@link #ROLE}
  * role that does a worker's side of the task scheduler's contract. Every poll it reports its free
  * slots to the leader, reads the tasks handed to it, and "does" each (instantly, or after a set
  * delay) and reports the result: a mix or single compaction makes one segment holding the inputs'
@@ -42,6 +42,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class TaskWorkerAgent implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(TaskWorkerAgent.class);
+  /**
+   * The session role: Milvus 2.5 runs these tasks on its data nodes, but a {@code datanode}
+   * session is also given channels to watch, which this agent does not do.
+   */
+  public static final String ROLE = "indexnode";
 
   /** What the worker does, for tests and chaos histories; called on the agent's threads, must not block. */
   public interface Listener {
@@ -65,6 +70,11 @@ public final class TaskWorkerAgent implements AutoCloseable {
 
   private final Map<Long, Work> working = new HashMap<>();
   private final Set<Long> reporting = new HashSet<>();
+  /**
+   * Tasks this session has reported on (answered either way): a poll sent before the answer may
+   * still list one as EXECUTING, and it must not be done twice.
+   */
+  private final Set<Long> finished = new HashSet<>();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicLong refused = new AtomicLong();
   private long fileIds = System.nanoTime() & 0xffffffffL;
@@ -146,7 +156,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
             }
             long now = nowMs();
             for (Task t : list.getTasksList()) {
-              if (t.getNode().equals(ref) && !working.containsKey(t.getId())) {
+              if (t.getNode().equals(ref) && !working.containsKey(t.getId()) && !finished.contains(t.getId())) {
                 working.put(t.getId(), new Work(t, now + workMs));
                 listener.working(s, t);
               }
@@ -163,6 +173,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
             reporting.remove(id);
             if (err == null) {
               working.remove(id);
+              finished.add(id);
               completed.incrementAndGet();
               listener.reported(s, t, true, null);
               return;
@@ -171,6 +182,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
             if (!ce.outcomeUnknown()) {
               refused.incrementAndGet();
               working.remove(id);
+              finished.add(id);
               listener.reported(s, t, false, ce);
               LOG.debug("task {} report refused: {}", id, ce.getMessage());
             }
@@ -231,6 +243,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
     synchronized (lock) {
       working.clear();
       reporting.clear();
+      finished.clear();
       session = s;
     }
   }
@@ -279,7 +292,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
   }
 
   private TaskWorkerAgent start(Builder b) {
-    node = NodeAgent.builder(b.client, "datanode", b.address).heartbeatInterval(b.heartbeat)
+    node = NodeAgent.builder(b.client, ROLE, b.address).heartbeatInterval(b.heartbeat)
         .listener(new NodeAgent.Listener() {
           @Override
           public void registered(Session s) {

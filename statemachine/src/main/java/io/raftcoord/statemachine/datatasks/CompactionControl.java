@@ -210,6 +210,13 @@ final class CompactionControl {
     if (!splitSwap) {
       inputs.forEach(s -> out.add(SegmentRewrites.compactedAway(s, ctx.nowMs())));
     }
+    // Builds of the inputs are useless now: their segments are gone from every target.
+    for (Segment s : inputs) {
+      for (long index : table.indexes().keySet()) {
+        table.buildTask(s.getId(), index).flatMap(table::task).filter(DataTasksTable::isOpen)
+            .ifPresent(b -> out.add(TaskRecords.removed(b, false)));
+      }
+    }
     out.add(TaskRecords.task(done.build()));
     return TaskRecords.ok(out, reply.build());
   }

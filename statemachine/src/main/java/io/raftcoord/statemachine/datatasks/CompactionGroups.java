@@ -16,7 +16,9 @@ import java.util.TreeMap;
  * Builds the planners' view of a collection's channels from committed state, walking the
  * collection's segments once. A channel where an L0 compaction is open takes no mix or single
  * compaction, and one where any FLUSHED L1 segment is held takes no L0 compaction, so that deletes
- * never miss a segment that is being rewritten (Milvus keeps the two apart per channel too).
+ * never miss a segment that is being rewritten (Milvus keeps the two apart per channel too). As
+ * with Milvus's {@code indexBasedCompaction}, a segment is a mix or single candidate only once every
+ * index of its collection is built on it: a rewrite before that wastes the build.
  */
 final class CompactionGroups {
   private CompactionGroups() {}
@@ -24,6 +26,8 @@ final class CompactionGroups {
   record Groups(List<CompactionGroup> forMix, List<CompactionGroup> forL0) {}
 
   static Groups of(long collectionId, DataCoordTable data, DataTasksTable tasks) {
+    List<Long> indexes = tasks.indexesOf(collectionId).stream().map(io.raftcoord.proto.datatasks.IndexInfo::getId)
+        .toList();
     Map<String, Acc> byChannel = new TreeMap<>();
     for (Segment s : data.ofCollection(collectionId).values()) {
       Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
@@ -45,13 +49,16 @@ final class CompactionGroups {
         continue;
       }
       (l0 ? a.l0 : a.l1).add(s);
+      if (!l0 && indexes.stream().allMatch(i -> tasks.built(s.getId(), i))) {
+        a.indexed.add(s);
+      }
     }
     long expected = data.settings().getMaxSegmentBytes();
     List<CompactionGroup> mix = new ArrayList<>();
     List<CompactionGroup> l0 = new ArrayList<>();
     byChannel.forEach((channel, a) -> {
       if (!a.l0Open) {
-        mix.add(new CompactionGroup(collectionId, channel, a.l1, List.of(), a.earliestGrowing, expected, false));
+        mix.add(new CompactionGroup(collectionId, channel, a.indexed, List.of(), a.earliestGrowing, expected, false));
       }
       l0.add(new CompactionGroup(collectionId, channel, a.l1, a.l0, a.earliestGrowing, expected, a.l0Open || a.l1Held));
     });
@@ -61,6 +68,8 @@ final class CompactionGroups {
   private static final class Acc {
     final List<Segment> l1 = new ArrayList<>();
     final List<Segment> l0 = new ArrayList<>();
+    /** L1 candidates with every index built (all of {@link #l1} when the collection has none). */
+    final List<Segment> indexed = new ArrayList<>();
     long earliestGrowing = Long.MAX_VALUE;
     boolean l0Open;
     boolean l1Held;

@@ -47,13 +47,16 @@ final class DataTasksReads {
           + q.getLimit()).queryReply();
     }
     int limit = q.getLimit() == 0 ? DEFAULT_LIMIT : q.getLimit();
-    Iterable<Task> candidates = q.getNodeId() != 0
+    // A worker's poll (its EXECUTING tasks) reads the per-worker index; any other list walks the table.
+    boolean workList = q.getNodeId() != 0 && q.getStatesList().equals(List.of(TaskState.EXECUTING));
+    Iterable<Task> candidates = workList
         ? table.executingOn(q.getNodeId()).stream().filter(id -> id > q.getAfterId()).sorted()
             .map(id -> table.task(id).orElseThrow()).toList()
         : table.tasks().tailMap(q.getAfterId(), false).values();
     TaskList.Builder out = TaskList.newBuilder();
     for (Task t : candidates) {
-      if ((q.getCollectionId() != 0 && t.getCollectionId() != q.getCollectionId())
+      if ((q.getNodeId() != 0 && t.getNode().getServerId() != q.getNodeId())
+          || (q.getCollectionId() != 0 && t.getCollectionId() != q.getCollectionId())
           || (!q.getTypesList().isEmpty() && !q.getTypesList().contains(t.getType()))
           || (!q.getStatesList().isEmpty() && !q.getStatesList().contains(t.getState()))) {
         continue;

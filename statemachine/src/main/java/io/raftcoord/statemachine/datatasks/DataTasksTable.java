@@ -64,6 +64,7 @@ public final class DataTasksTable {
     buildTasks.clear();
     indexes.clear();
     builtByIndex.clear();
+    segmentsCollected = 0;
     byte[] v = store.get(CF, SETTINGS_KEY);
     try {
       stored = v == null ? DataTasksSettings.getDefaultInstance() : DataTasksSettings.parseFrom(v);

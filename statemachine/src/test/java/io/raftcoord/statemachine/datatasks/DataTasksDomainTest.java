@@ -399,4 +399,37 @@ class DataTasksDomainTest {
     assertEquals(before.stream().filter(t -> t.getState() == TaskState.EXECUTING).count(),
         table().executingOn(node.getServerId()).size());
   }
+
+  @Test
+  void onlyIndexedSegmentsAreCompactedAndACompactionEndsTheBuildsOfItsInputs() {
+    long a = flushed(100, 0, SegmentLevel.L1, 10);
+    long b = flushed(200, 0, SegmentLevel.L1, 20);
+    long compaction = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
+    assertEquals(List.of(b, a), task(compaction).getSegmentsList(), "no index yet: every small segment is a candidate");
+    tasksOk(CreateIndex.newBuilder().setCollection("c").setField("id").setIndexType("STL_SORT").build());
+    for (var c : f.plan("datatasks-index")) {
+      f.run(c);
+    }
+    assertEquals(2, tasks(TaskType.INDEX_BUILD).size(), "builds planned for both inputs");
+    slots(node, 64, 64);
+    scheduleRound();
+    long result = tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(compaction)
+        .addResults(CompactedSegment.newBuilder().setNumRows(300)).build()).getSegmentIds(0);
+    assertTrue(tasks(TaskType.INDEX_BUILD).isEmpty(), "the inputs' builds went with the swap");
+    assertTrue(table().buildTask(a, table().indexes().firstKey()).isEmpty());
+
+    long c = flushed(100, 0, SegmentLevel.L1, 30);
+    assertEquals(0, tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIdsCount(),
+        "not indexed yet: not a candidate");
+    for (var cmd : f.plan("datatasks-index")) {
+      f.run(cmd);
+    }
+    scheduleRound();
+    for (Task t : tasks(TaskType.INDEX_BUILD)) {
+      tasksOk(CompleteIndexBuild.newBuilder().setNode(ref(node)).setTaskId(t.getId()).build());
+    }
+    DataTasksReply trig = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build());
+    assertEquals(1, trig.getTaskIdsCount(), "indexed now");
+    assertEquals(List.of(result, c), task(trig.getTaskIds(0)).getSegmentsList());
+  }
 }

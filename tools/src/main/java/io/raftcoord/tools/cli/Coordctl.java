@@ -23,22 +23,23 @@ import picocli.CommandLine.Spec;
 /**
  * {@code coordctl}: timestamps, IDs, replica status, RootCoord's catalog (databases,
  * collections, partitions, aliases, limits, the change feed), node sessions and DataCoord
- * (channels, segments, flush, settings) and QueryCoord (loads, replicas, distributions, search plans,
- * resource groups) of a raftcoord quorum. Run it through
+ * (channels, segments, flush, settings), QueryCoord (loads, replicas, distributions, search plans,
+ * resource groups) and DataCoord's tasks (compactions, indexes, the task table, GC) of a raftcoord quorum. Run it through
  * {@code scripts/coordctl}. Errors print one line on stderr ({@code coordctl: CODE: message});
  * exit code 1 when the request failed, 2 on a usage error.
  */
 @Command(name = "coordctl", mixinStandardHelpOptions = true, version = "coordctl 0.1.0",
     description = "Talks to a raftcoord quorum: timestamps, IDs, replica status, the catalog (databases, "
         + "collections, partitions, aliases, limits, change feed), node sessions, and DataCoord (channels, segments, "
-        + "flush, settings), and QueryCoord (load, release, load state, replicas, distribution, search plans, "
-        + "resource groups).",
+        + "flush, settings), QueryCoord (load, release, load state, replicas, distribution, search plans, "
+        + "resource groups), and DataCoord's tasks (compaction, index, tasks, gc, datatasks settings).",
     subcommands = {Coordctl.Tso.class, Coordctl.Ids.class, Coordctl.Status.class, DbCommand.class,
         CollectionCommand.class, PartitionCommand.class, AliasCommand.class, LimitsCommand.class, WatchCommand.class,
         VersionCommands.Version.class, VersionCommands.Upgrade.class, NodesCommand.class, ChannelsCommand.class,
         SegmentsCommand.class, FlushCommand.class, DataCoordCommand.class, QueryCoordCommands.Load.class,
         QueryCoordCommands.Release.class, QueryCoordCommands.LoadStateCommand.class, QueryCoordCommands.Replicas.class,
-        QueryCoordCommands.Distribution.class, QueryCoordCommands.SearchPlanCommand.class, ResourceGroupCommand.class},
+        QueryCoordCommands.Distribution.class, QueryCoordCommands.SearchPlanCommand.class, ResourceGroupCommand.class,
+        CompactionCommand.class, IndexCommand.class, TasksCommand.class, GcCommand.class, DataTasksCommand.class},
     footer = {"", "Exit codes: 0 ok, 1 the request failed (server or quorum error), 2 usage error."})
 public final class Coordctl implements Callable<Integer> {
   @Spec

@@ -21,25 +21,32 @@ import picocli.CommandLine.Option;
  * coordinator gives them, flush what it seals, save checkpoints and, with {@code --ingest}, write
  * rows into a collection. Query nodes are {@link QueryNodeAgent}s: they load (after an optional
  * delay per segment) and release what QueryCoord places on them and report their distribution.
+ * Workers ({@code --role worker}) are {@link io.raftcoord.client.TaskWorkerAgent}s (sessions of
+ * role datanode): they report their free slots and do the compactions, index builds and GC tasks
+ * DataCoord's scheduler hands them.
  * Interrupted (Ctrl-C, SIGTERM) or at the end, the nodes stop gracefully
  * and deregister (data nodes first stop ingesting and report what they buffered); killed with
  * SIGKILL, their sessions expire after the TTL, as a crashed node's would.
  *
  * <p>This class is the command: its options, their validation and the choice of role. Running the
- * nodes is {@link SessionFleet}'s, {@link DataNodeFleet}'s or {@link QueryNodeFleet}'s, on the
+ * nodes is {@link SessionFleet}'s, {@link DataNodeFleet}'s, {@link QueryNodeFleet}'s or {@link WorkerFleet}'s, on the
  * skeleton of {@link Fleet}; they read the options from here.
  */
 @Command(name = "simnodes", mixinStandardHelpOptions = true,
     description = "Run simulated nodes (session register + heartbeats; data nodes also watch channels, flush and "
-        + "optionally ingest; query nodes load and release what QueryCoord places on them) against a raftcoord "
-        + "quorum.")
+        + "optionally ingest; query nodes load and release what QueryCoord places on them; workers do compactions, "
+        + "index builds and GC) against a raftcoord quorum.")
 public final class SimNodes implements Callable<Integer> {
   private static final List<String> DATA_ROLES = List.of("datanode", "streamingnode");
   private static final String QUERY_ROLE = "querynode";
+  /** Not a session role: task workers, whose sessions are datanodes. */
+  static final String WORKER_ROLE = "worker";
+  static final int DEFAULT_SLOTS = 16;
 
   @Option(names = "--role", required = true, paramLabel = "ROLE",
       description = "datanode, querynode, indexnode, streamingnode, proxy, or an exclusive role: rootcoord, datacoord, "
-          + "querycoord, mixcoord.")
+          + "querycoord, mixcoord; or worker: task workers (compactions, index builds, GC; sessions of role "
+          + "datanode).")
   String role;
 
   @Option(names = "--count", paramLabel = "N", defaultValue = "1", description = "Nodes to run (default 1).")
@@ -102,11 +109,22 @@ public final class SimNodes implements Callable<Integer> {
   long loadMsPerSegment;
 
   @Option(names = "--poll-ms", paramLabel = "MS", defaultValue = "100",
-      description = "Query nodes: read the work list (or send a distribution report) every MS (default 100).")
+      description = "Query nodes: read the work list (or send a distribution report) every MS; workers: report "
+          + "free slots and read the tasks handed to them every MS (default 100).")
   long pollMs;
 
+  @Option(names = "--slots", paramLabel = "N",
+      description = "Workers: task slots of each worker (default " + DEFAULT_SLOTS + "; a compaction or index build "
+          + "takes several).")
+  Integer slots;
+
+  @Option(names = "--work-ms", paramLabel = "MS",
+      description = "Workers: how long each task takes (default 0: done at the next poll).")
+  Long workMs;
+
   @Option(names = "--print-s", paramLabel = "S", defaultValue = "0",
-      description = "Seconds between summary lines (default 3 for data nodes, 5 for query nodes, 10 otherwise).")
+      description = "Seconds between summary lines (default 3 for data nodes and workers, 5 for query nodes, 10 "
+          + "otherwise).")
   long printS;
 
   public static void main(String[] args) {
@@ -131,14 +149,20 @@ public final class SimNodes implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), "--batch-ms and --sync-ms must be at least 10");
     }
     boolean queryNodes = QUERY_ROLE.equals(role) && !sessionOnly;
+    boolean workers = WORKER_ROLE.equals(role);
     if (loadMsPerSegment < 0 || pollMs < 10) {
       throw new CommandLine.ParameterException(new CommandLine(this),
           "--load-ms-per-segment must be >= 0 and --poll-ms at least 10");
     }
-    if (!queryNodes && (loadMsPerSegment != 0 || pollMs != 100)) {
+    if (!queryNodes && loadMsPerSegment != 0) {
       throw new CommandLine.ParameterException(new CommandLine(this),
-          "--load-ms-per-segment and --poll-ms need --role querynode (and not --session-only)");
+          "--load-ms-per-segment needs --role querynode (and not --session-only)");
     }
+    if (!queryNodes && !workers && pollMs != 100) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--poll-ms needs --role querynode (and not --session-only) or --role worker");
+    }
+    checkWorkerOptions(workers);
     PrintWriter out = new PrintWriter(System.out, true);
     String p = peers != null ? peers : ClusterLayout.defaultPeers();
     try (CoordClient client = CoordClient.builder().peers(p).build()) {
@@ -148,7 +172,37 @@ public final class SimNodes implements Callable<Integer> {
       if (queryNodes) {
         return new QueryNodeFleet(this, client, out).run();
       }
+      if (workers) {
+        return new WorkerFleet(this, client, out).run();
+      }
       return new SessionFleet(this, client, out).run();
+    }
+  }
+
+  /**
+   * The worker options: --slots and --work-ms only with --role worker, which takes no labels,
+   * capacity or --session-only (its sessions are the task agent's own); fills in their defaults.
+   */
+  private void checkWorkerOptions(boolean workers) {
+    if (!workers) {
+      if (slots != null || workMs != null) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--slots and --work-ms need --role worker");
+      }
+      return;
+    }
+    if (sessionOnly || !labels.isEmpty() || capacity != 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--role worker takes no --session-only, --label or --capacity (its slots are --slots)");
+    }
+    if (slots == null) {
+      slots = DEFAULT_SLOTS;
+    } else if (slots < 1 || slots > 100_000) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--slots must be 1..100000, got " + slots);
+    }
+    if (workMs == null) {
+      workMs = 0L;
+    } else if (workMs < 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--work-ms must be >= 0, got " + workMs);
     }
   }
 
