@@ -1,5 +1,10 @@
 package io.raftcoord.tools.cli;
 
+import static io.raftcoord.tools.cli.CoordctlRuns.assertOneLineUsageError;
+import static io.raftcoord.tools.cli.CoordctlRuns.parse;
+import static io.raftcoord.tools.cli.CoordctlRuns.run;
+
+import io.raftcoord.tools.cli.CoordctlRuns.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -9,49 +14,19 @@ import io.raftcoord.proto.ChangeKind;
 import io.raftcoord.proto.ConsistencyLevel;
 import io.raftcoord.proto.KeyValue;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
-import picocli.CommandLine.ParseResult;
 
 /**
  * The catalog commands' argument parsing, usage errors and schema file errors. Nothing here
  * reaches a quorum: every run fails (or is only parsed) before the client connects.
  */
 class CatalogCommandsTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Coordctl.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static void assertOneLineUsageError(Run r, String expected) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().startsWith(expected), "expected to start with <" + expected + "> but was <" + r.err() + ">");
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertFalse(r.err().contains("\tat "), r.err());
-    assertEquals("", r.out());
-  }
-
   /** Parses (without running) and returns the innermost command's object. */
-  @SuppressWarnings("unchecked")
-  private static <T> T parse(String... args) {
-    ParseResult r = new CommandLine(new Coordctl()).parseArgs(args);
-    while (r.hasSubcommand()) {
-      r = r.subcommand();
-    }
-    return (T) r.commandSpec().userObject();
-  }
-
   private static Coordctl rootOf(CatalogCommand c) {
     return c.root();
   }

@@ -1,34 +1,18 @@
 package io.raftcoord.tools.cli;
 
+import static io.raftcoord.tools.cli.CoordctlRuns.assertOneLineUsageError;
+import static io.raftcoord.tools.cli.CoordctlRuns.run;
+
+import io.raftcoord.tools.cli.CoordctlRuns.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.raftcoord.client.CoordException;
 import io.raftcoord.proto.ErrorCode;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 
 /** Argument handling and error reporting; nothing here reaches a quorum. */
 class CoordctlTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Coordctl.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static void assertOneLineUsageError(Run r, String expectedStart) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().startsWith(expectedStart), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertFalse(r.err().contains("\tat "), r.err());
-    assertEquals("", r.out());
-  }
-
   @Test
   void badNumberIsAUsageError() {
     assertOneLineUsageError(run("tso", "--count", "abc"), "coordctl: Invalid value for option '--count': 'abc' is not an int");

@@ -1,5 +1,10 @@
 package io.raftcoord.tools.cli;
 
+import static io.raftcoord.tools.cli.CoordctlRuns.assertOneLineUsageError;
+import static io.raftcoord.tools.cli.CoordctlRuns.parse;
+import static io.raftcoord.tools.cli.CoordctlRuns.run;
+
+import io.raftcoord.tools.cli.CoordctlRuns.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -16,16 +21,12 @@ import io.raftcoord.proto.datacoord.Segment;
 import io.raftcoord.proto.datacoord.SegmentLevel;
 import io.raftcoord.proto.datacoord.SegmentList;
 import io.raftcoord.proto.datacoord.SegmentState;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.ParseResult;
 
 /**
  * The DataCoord commands' parsing, usage errors (before connecting), segment paging and the flush
@@ -33,32 +34,6 @@ import picocli.CommandLine.ParseResult;
  * the commands against one).
  */
 class DataCoordCommandsTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Coordctl.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static void assertOneLineUsageError(Run r, String expected) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().startsWith(expected), "expected to start with <" + expected + "> but was <" + r.err() + ">");
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertFalse(r.err().contains("\tat "), r.err());
-    assertEquals("", r.out());
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> T parse(String... args) {
-    ParseResult r = new CommandLine(new Coordctl()).parseArgs(args);
-    while (r.hasSubcommand()) {
-      r = r.subcommand();
-    }
-    return (T) r.commandSpec().userObject();
-  }
-
   // ---- collection selector ----
 
   @Test

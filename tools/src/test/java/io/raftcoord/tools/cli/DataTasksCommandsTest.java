@@ -1,5 +1,10 @@
 package io.raftcoord.tools.cli;
 
+import static io.raftcoord.tools.cli.CoordctlRuns.assertOneLineUsageError;
+import static io.raftcoord.tools.cli.CoordctlRuns.parse;
+import static io.raftcoord.tools.cli.CoordctlRuns.run;
+
+import io.raftcoord.tools.cli.CoordctlRuns.Run;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -18,8 +23,6 @@ import io.raftcoord.proto.datatasks.TaskList;
 import io.raftcoord.proto.datatasks.TaskState;
 import io.raftcoord.proto.datatasks.TaskType;
 import io.raftcoord.proto.session.SessionRef;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -27,8 +30,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
-import picocli.CommandLine.ParseResult;
 
 /**
  * The datatasks commands' parsing (compaction, index, tasks, gc, datatasks settings), their usage
@@ -36,32 +37,6 @@ import picocli.CommandLine.ParseResult;
  * a quorum.
  */
 class DataTasksCommandsTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Coordctl.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
-  }
-
-  private static void assertOneLineUsageError(Run r, String expected) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().startsWith(expected), "expected to start with <" + expected + "> but was <" + r.err() + ">");
-    assertEquals(1, r.err().strip().lines().count(), r.err());
-    assertFalse(r.err().contains("\tat "), r.err());
-    assertEquals("", r.out());
-  }
-
-  @SuppressWarnings("unchecked")
-  private static <T> T parse(String... args) {
-    ParseResult r = new CommandLine(new Coordctl()).parseArgs(args);
-    while (r.hasSubcommand()) {
-      r = r.subcommand();
-    }
-    return (T) r.commandSpec().userObject();
-  }
-
   // ---- types and states ----
 
   @Test
