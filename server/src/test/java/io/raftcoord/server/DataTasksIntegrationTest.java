@@ -86,8 +86,15 @@ class DataTasksIntegrationTest {
                .slots(16).start();
            TaskWorkerAgent w2 = TaskWorkerAgent.builder(c, "127.0.0.1:43102").heartbeatInterval(Duration.ofMillis(300))
                .slots(16).work(Duration.ofMillis(50)).start()) {
-        LocalQuorum.await(() -> c.dataTasks().tasks(ListTasks.newBuilder().addTypes(TaskType.MIX_COMPACTION)
-            .addStates(TaskState.COMPLETED).build()).getTasksCount() > 0, WAIT, "a completed mix compaction");
+        try {
+          LocalQuorum.await(() -> c.dataTasks().tasks(ListTasks.newBuilder().addTypes(TaskType.MIX_COMPACTION)
+              .addStates(TaskState.COMPLETED).build()).getTasksCount() > 0, WAIT, "a completed mix compaction");
+        } catch (AssertionError e) {
+          throw new AssertionError(e.getMessage() + "; tasks: " + c.dataTasks().tasks(ListTasks.getDefaultInstance())
+              + "; sessions: " + c.sessions().list("", false)
+              + "; workers completed " + w1.completed() + " and " + w2.completed() + "; segments: "
+              + segments(c, id).stream().map(s -> s.getId() + ":" + s.getState() + ":" + s.getNumRows()).toList(), e);
+        }
         LocalQuorum.await(() -> c.dataTasks().compactionStateOfCollection(id).getCompletedAll(), WAIT,
             "no compaction open");
         List<Segment> after = segments(c, id);

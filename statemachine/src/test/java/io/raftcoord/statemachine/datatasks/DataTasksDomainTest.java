@@ -307,7 +307,7 @@ class DataTasksDomainTest {
     flushed(100, 0, SegmentLevel.L1, 30);
     tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setCompactionTimeoutMs(1000)
         .setMaxAttempts(2)).build());
-    Session other = f.register("datanode", "10.0.0.2:1");
+    Session other = f.register("indexnode", "10.0.0.2:1");
     long id = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
     slots(node, 16, 16);
     slots(other, 16, 8);
