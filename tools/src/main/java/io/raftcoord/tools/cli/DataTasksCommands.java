@@ -74,12 +74,7 @@ final class DataTasksCommands {
     return new DataTasksOutput.TaskPage(got, more, limit);
   }
 
-  /**
-   * Polls a compaction trigger's state until none of its tasks is pipelining or executing, or a
-   * deadline passes: the first poll at once, then with a growing pause (100 ms × 1.5 up to 2 s).
-   * Progress is reported when it changes and otherwise every 10 s; outcome-unknown errors
-   * (UNAVAILABLE, DEADLINE_EXCEEDED) are reported and retried, any other error ends the wait.
-   */
+  /** Polls a compaction trigger's state ({@link PollWait}) until none of its tasks is pipelining or executing. */
   static final class CompactionWait {
     record Result(boolean done, CompactionState last, long waitedMs) {}
 
@@ -87,40 +82,9 @@ final class DataTasksCommands {
 
     static Result await(Supplier<CompactionState> poll, long timeoutMs, FlushWait.Clock clock,
         Consumer<String> progress) throws InterruptedException {
-      long start = clock.nowMs();
-      long deadline = start + timeoutMs;
-      long pause = FlushWait.FIRST_PAUSE_MS;
-      CompactionState last = null;
-      String lastReported = null;
-      long lastReportMs = start;
-      while (true) {
-        try {
-          CompactionState s = poll.get();
-          last = s;
-          if (s.getCompletedAll()) {
-            return new Result(true, s, clock.nowMs() - start);
-          }
-          String p = DataTasksOutput.progressText(s);
-          long now = clock.nowMs();
-          if (!p.equals(lastReported) || now - lastReportMs >= FlushWait.QUIET_REPORT_MS) {
-            progress.accept("waiting (" + DataCoordOutput.age(now - start) + "): " + p);
-            lastReported = p;
-            lastReportMs = now;
-          }
-        } catch (CoordException e) {
-          if (e.code() != ErrorCode.UNAVAILABLE && e.code() != ErrorCode.DEADLINE_EXCEEDED) {
-            throw e;
-          }
-          progress.accept("compaction state: " + CliSupport.describe(e) + " (retrying)");
-          lastReported = null;
-        }
-        long now = clock.nowMs();
-        if (now >= deadline) {
-          return new Result(false, last, now - start);
-        }
-        clock.sleep(Math.min(pause, deadline - now));
-        pause = Math.min(FlushWait.MAX_PAUSE_MS, pause * 3 / 2);
-      }
+      PollWait.Result<CompactionState> r = PollWait.await("compaction state", poll, CompactionState::getCompletedAll,
+          DataTasksOutput::progressText, timeoutMs, clock, progress);
+      return new Result(r.finished(), r.last(), r.waitedMs());
     }
 
     /**

@@ -147,10 +147,8 @@ final class QueryCoordCommands {
   }
 
   /**
-   * Polls a load's state until it is LOADED, NOT_LOAD (released or cancelled) or a deadline
-   * passes: the first poll at once, then with a growing pause (100 ms × 1.5 up to 2 s). Progress
-   * is reported when it changes and otherwise every 10 s; outcome-unknown errors (UNAVAILABLE,
-   * DEADLINE_EXCEEDED) are reported and retried, any other error ends the wait.
+   * Polls a load's state ({@link PollWait}) until it is LOADED, NOT_LOAD (released or cancelled) or a
+   * deadline passes.
    */
   static final class LoadWait {
     record Result(boolean loaded, LoadStateReply last, long waitedMs) {}
@@ -159,40 +157,10 @@ final class QueryCoordCommands {
 
     static Result await(Supplier<LoadStateReply> poll, long timeoutMs, FlushWait.Clock clock, Consumer<String> progress)
         throws InterruptedException {
-      long start = clock.nowMs();
-      long deadline = start + timeoutMs;
-      long pause = FlushWait.FIRST_PAUSE_MS;
-      LoadStateReply last = null;
-      String lastReported = null;
-      long lastReportMs = start;
-      while (true) {
-        try {
-          LoadStateReply s = poll.get();
-          last = s;
-          if (s.getState() == LoadState.LOADED || s.getState() == LoadState.NOT_LOAD) {
-            return new Result(s.getState() == LoadState.LOADED, s, clock.nowMs() - start);
-          }
-          String p = QueryCoordOutput.progressText(s);
-          long now = clock.nowMs();
-          if (!p.equals(lastReported) || now - lastReportMs >= FlushWait.QUIET_REPORT_MS) {
-            progress.accept("waiting (" + DataCoordOutput.age(now - start) + "): " + p);
-            lastReported = p;
-            lastReportMs = now;
-          }
-        } catch (CoordException e) {
-          if (e.code() != ErrorCode.UNAVAILABLE && e.code() != ErrorCode.DEADLINE_EXCEEDED) {
-            throw e;
-          }
-          progress.accept("load state: " + CliSupport.describe(e) + " (retrying)");
-          lastReported = null;
-        }
-        long now = clock.nowMs();
-        if (now >= deadline) {
-          return new Result(false, last, now - start);
-        }
-        clock.sleep(Math.min(pause, deadline - now));
-        pause = Math.min(FlushWait.MAX_PAUSE_MS, pause * 3 / 2);
-      }
+      PollWait.Result<LoadStateReply> r = PollWait.await("load state", poll,
+          s -> s.getState() == LoadState.LOADED || s.getState() == LoadState.NOT_LOAD, QueryCoordOutput::progressText,
+          timeoutMs, clock, progress);
+      return new Result(r.finished() && r.last().getState() == LoadState.LOADED, r.last(), r.waitedMs());
     }
 
     /** The error a wait that did not reach LOADED ends with (exit code 1). */
