@@ -55,6 +55,12 @@ public final class TaskWorkerAgent implements AutoCloseable {
 
     /** The report on {@code task} was answered: accepted, or refused with {@code refusal}. */
     default void reported(Session session, Task task, boolean accepted, CoordException refusal) { }
+
+    /**
+     * The completion command of an accepted report took {@code nanos}, from sending it to its
+     * answer (a compaction's reads of its inputs come before and are not in it).
+     */
+    default void completionTook(Task task, long nanos) { }
   }
 
   private final Object lock = new Object();
@@ -168,7 +174,9 @@ public final class TaskWorkerAgent implements AutoCloseable {
   /** Does the task's work and reports it; the task leaves {@link #working} once the report is answered. */
   private void finish(Session s, Task t) {
     long id = t.getId();
-    report(SessionClient.ref(s), t).whenComplete((done, err) -> {
+    long[] sent = new long[1];
+    report(SessionClient.ref(s), t, sent).whenComplete((done, err) -> {
+          long took = System.nanoTime() - sent[0];
           synchronized (lock) {
             reporting.remove(id);
             if (err == null) {
@@ -176,6 +184,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
               finished.add(id);
               completed.incrementAndGet();
               listener.reported(s, t, true, null);
+              listener.completionTook(t, took);
               return;
             }
             CoordException ce = io.raftcoord.client.internal.Futures.toCoord(err);
@@ -190,7 +199,9 @@ public final class TaskWorkerAgent implements AutoCloseable {
         });
   }
 
-  private CompletableFuture<DataTasksReply> report(SessionRef ref, Task t) {
+  /** Sends the task's result; {@code sent[0]} is set to when its completion command went out. */
+  private CompletableFuture<DataTasksReply> report(SessionRef ref, Task t, long[] sent) {
+    sent[0] = System.nanoTime();
     return switch (t.getType()) {
       case MIX_COMPACTION, SINGLE_COMPACTION -> inputs(t.getSegmentsList()).thenCompose(in -> {
         long rows = in.stream().mapToLong(x -> x.getNumRows() - x.getDeltalogEntries()).sum();
@@ -198,6 +209,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
         if (rows > 0) {
           c.addResults(CompactedSegment.newBuilder().setNumRows(rows).addBinlogs(log(100, rows)));
         }
+        sent[0] = System.nanoTime();
         return tasks.completeCompactionAsync(c.build());
       });
       case L0_COMPACTION -> inputs(t.getSegmentsList()).thenCombine(inputs(t.getTargetsList()), (l0, targets) -> {
@@ -213,7 +225,10 @@ public final class TaskWorkerAgent implements AutoCloseable {
           }
         }
         return c.build();
-      }).thenCompose(tasks::completeCompactionAsync);
+      }).thenCompose(c -> {
+        sent[0] = System.nanoTime();
+        return tasks.completeCompactionAsync(c);
+      });
       case INDEX_BUILD -> tasks.completeIndexBuildAsync(CompleteIndexBuild.newBuilder().setNode(ref)
           .setTaskId(t.getId()).addFileIds(nextFileId()).setSerializedBytes(1).build());
       case GC -> tasks.completeGcAsync(ref, t.getId());

@@ -7,6 +7,7 @@ import io.raftcoord.proto.datatasks.Task;
 import io.raftcoord.proto.datatasks.TaskType;
 import io.raftcoord.statemachine.datacoord.DataCoordTable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,9 +29,9 @@ final class CompactionGroups {
   static Groups of(long collectionId, DataCoordTable data, DataTasksTable tasks) {
     List<Long> indexes = tasks.indexesOf(collectionId).stream().map(io.raftcoord.proto.datatasks.IndexInfo::getId)
         .toList();
-    Map<String, Acc> byChannel = new TreeMap<>();
+    Map<String, Acc> unordered = new HashMap<>();
     for (Segment s : data.ofCollection(collectionId).values()) {
-      Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
+      Acc a = unordered.computeIfAbsent(s.getChannel(), c -> new Acc());
       if (s.getState() == SegmentState.GROWING && s.hasStartPosition()) {
         a.earliestGrowing = Math.min(a.earliestGrowing, s.getStartPosition().getTimestamp());
       }
@@ -49,10 +50,11 @@ final class CompactionGroups {
         continue;
       }
       (l0 ? a.l0 : a.l1).add(s);
-      if (!l0 && indexes.stream().allMatch(i -> tasks.built(s.getId(), i))) {
+      if (!l0 && builtAll(tasks, s.getId(), indexes)) {
         a.indexed.add(s);
       }
     }
+    Map<String, Acc> byChannel = new TreeMap<>(unordered);
     long expected = data.settings().getMaxSegmentBytes();
     List<CompactionGroup> mix = new ArrayList<>();
     List<CompactionGroup> l0 = new ArrayList<>();
@@ -63,6 +65,15 @@ final class CompactionGroups {
       l0.add(new CompactionGroup(collectionId, channel, a.l1, a.l0, a.earliestGrowing, expected, a.l0Open || a.l1Held));
     });
     return new Groups(mix, l0);
+  }
+
+  private static boolean builtAll(DataTasksTable tasks, long segmentId, List<Long> indexes) {
+    for (long i : indexes) {
+      if (!tasks.built(segmentId, i)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static final class Acc {

@@ -17,14 +17,17 @@ final class CompactionPlanner {
   static List<PlannedCompaction> plan(CompactionGroups.Groups groups, DataTasksSettings s, boolean mix, boolean l0,
                                       boolean force, String trigger) {
     List<PlannedCompaction> out = new ArrayList<>();
+    Set<String> withL0 = new HashSet<>();
     if (l0) {
       for (CompactionGroup g : groups.forL0()) {
-        out.addAll(L0Planner.plan(g, s, force, force ? trigger : "l0"));
+        List<PlannedCompaction> plans = L0Planner.plan(g, s, force, force ? trigger : "l0");
+        plans.forEach(p -> withL0.add(p.getChannel()));
+        out.addAll(plans);
       }
     }
     if (mix) {
       for (CompactionGroup g : groups.forMix()) {
-        if (l0 && out.stream().anyMatch(p -> p.getChannel().equals(g.channel()))) {
+        if (withL0.contains(g.channel())) {
           continue; // an L0 plan on the channel holds its L1 segments as targets
         }
         List<PlannedCompaction> singles = SinglePlanner.plan(g, s);

@@ -4,8 +4,10 @@ import io.raftcoord.proto.datacoord.Segment;
 import io.raftcoord.proto.datacoord.SegmentState;
 import io.raftcoord.proto.datatasks.PlanGc;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
 import java.util.TreeMap;
 import java.util.function.LongPredicate;
 import java.util.function.ToLongFunction;
@@ -30,10 +32,27 @@ final class GcPlanner {
   static List<PlanGc> plan(long collectionId, Iterable<Segment> segments, long nowMs, long dropToleranceMs,
                            LongPredicate held, LongPredicate indexed, ToLongFunction<String> checkpointTs,
                            int maxPerPlan, int maxSegments) {
-    Map<Long, Segment> byId = new TreeMap<>();
-    Map<Long, List<Long>> resultsOf = new TreeMap<>();
-    for (Segment s : segments) {
-      byId.put(s.getId(), s);
+    NavigableMap<Long, Segment> byId = new TreeMap<>();
+    segments.forEach(s -> byId.put(s.getId(), s));
+    return plan(collectionId, byId, nowMs, dropToleranceMs, held, indexed, checkpointTs, maxPerPlan, maxSegments);
+  }
+
+  /** As above over the collection's segments by id, which it reads without copying. */
+  static List<PlanGc> plan(long collectionId, NavigableMap<Long, Segment> byId, long nowMs, long dropToleranceMs,
+                           LongPredicate held, LongPredicate indexed, ToLongFunction<String> checkpointTs,
+                           int maxPerPlan, int maxSegments) {
+    boolean anyDue = false;
+    for (Segment s : byId.values()) {
+      if (s.getState() == SegmentState.DROPPED && s.getDroppedMs() + dropToleranceMs <= nowMs) {
+        anyDue = true;
+        break;
+      }
+    }
+    if (!anyDue) {
+      return List.of();
+    }
+    Map<Long, List<Long>> resultsOf = new HashMap<>();
+    for (Segment s : byId.values()) {
       for (long from : s.getCompactionFromList()) {
         resultsOf.computeIfAbsent(from, x -> new ArrayList<>()).add(s.getId());
       }

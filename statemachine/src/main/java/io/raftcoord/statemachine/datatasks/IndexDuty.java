@@ -6,14 +6,15 @@ import io.raftcoord.proto.datatasks.IndexInfo;
 import io.raftcoord.proto.datatasks.PlanIndexBuilds;
 import io.raftcoord.statemachine.datacoord.DataCoordTable;
 import io.raftcoord.statemachine.domain.LeaderDuty;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * Milvus's index inspector as a leader duty: every second, each (FLUSHED L1/L2 segment with rows,
  * index of its collection) pair without a build task or a finished build gets a build planned, at
- * most {@code max_tasks_per_round} per round and none while the queue already holds four rounds'
- * worth (the scheduler drains it first). Segments that flush later and compaction results are
- * found the same way.
+ * most {@code max_tasks_per_round} per round (in commands of at most {@link IndexControl#MAX_BUILDS})
+ * and none while the queue already holds four rounds' worth (the scheduler drains it first).
+ * Segments that flush later and compaction results are found the same way.
  */
 final class IndexDuty implements LeaderDuty {
   private final DataTasksTable table;
@@ -40,18 +41,28 @@ final class IndexDuty implements LeaderDuty {
     if (table.indexes().isEmpty() || table.pipelining().size() >= 4L * max) {
       return List.of();
     }
+    List<Command> out = new ArrayList<>();
     PlanIndexBuilds.Builder b = PlanIndexBuilds.newBuilder();
+    int planned = 0;
     for (IndexInfo index : table.indexes().values()) {
       for (Segment s : data.ofCollection(index.getCollectionId()).values()) {
-        if (b.getBuildsCount() >= Math.min(max, IndexControl.MAX_BUILDS)) {
+        if (planned >= max) {
           break;
         }
         if (IndexControl.buildable(s) && !table.built(s.getId(), index.getId())
             && table.buildTask(s.getId(), index.getId()).isEmpty()) {
           b.addBuilds(PlanIndexBuilds.Build.newBuilder().setSegmentId(s.getId()).setIndexId(index.getId()));
+          planned++;
+          if (b.getBuildsCount() == IndexControl.MAX_BUILDS) {
+            out.add(DutyCommands.of(b.build()));
+            b = PlanIndexBuilds.newBuilder();
+          }
         }
       }
     }
-    return b.getBuildsCount() == 0 ? List.of() : List.of(DutyCommands.of(b.build()));
+    if (b.getBuildsCount() > 0) {
+      out.add(DutyCommands.of(b.build()));
+    }
+    return out;
   }
 }

@@ -42,22 +42,44 @@ final class MixPlanner {
     return out;
   }
 
+  /**
+   * Packs largest-first: each bucket takes the largest candidate left and then every next one that
+   * still fits under {@code expected}; a bucket too small to be worth a plan sets its largest
+   * candidate aside instead. Set-aside and unpacked candidates then join the first plan they fit
+   * under the expansion cap. Linear in the candidates for the usual sizes: a scan stops once even
+   * the smallest candidate would not fit.
+   */
   private static List<List<Segment>> pack(List<Segment> candidates, long expected, DataTasksSettings s, boolean force) {
-    List<Segment> left = new ArrayList<>(candidates);
-    left.sort(Comparator.comparingLong(MixPlanner::size).reversed().thenComparingLong(Segment::getId));
+    List<Segment> order = new ArrayList<>(candidates);
+    order.sort(Comparator.comparingLong(MixPlanner::size).reversed().thenComparingLong(Segment::getId));
+    int n = order.size();
     int maxInputs = s.getMaxSegmentsPerPlan();
     long leftoverAllowed = expected * s.getCompactableProportionPermille() / 1000;
+    long smallest = n == 0 ? 0 : size(order.get(n - 1));
+    boolean[] gone = new boolean[n];
+    int remaining = n;
+    int head = 0;
     List<List<Segment>> plans = new ArrayList<>();
     List<long[]> sizes = new ArrayList<>();
     List<Segment> skipped = new ArrayList<>();
-    while (left.size() >= 2) {
+    while (remaining >= 2) {
+      while (gone[head]) {
+        head++;
+      }
       List<Segment> bucket = new ArrayList<>();
+      List<Integer> at = new ArrayList<>();
       long total = 0;
-      for (int i = 0; i < left.size() && bucket.size() < maxInputs; i++) {
-        Segment c = left.get(i);
+      for (int i = head; i < n && bucket.size() < maxInputs; i++) {
+        if (gone[i]) {
+          continue;
+        }
+        Segment c = order.get(i);
         if (bucket.isEmpty() || total + size(c) <= expected) {
           bucket.add(c);
+          at.add(i);
           total += size(c);
+        } else if (expected - total < smallest) {
+          break; // every candidate left is at least the smallest: none fits any more
         }
       }
       boolean enough = bucket.size() >= s.getMinSegmentsToMerge()
@@ -65,21 +87,30 @@ final class MixPlanner {
       if (!enough) {
         // Its largest segment is set aside (it may still join a plan as a leftover) and the rest
         // are packed again, so one awkward size never keeps a partition from compacting.
-        skipped.add(left.remove(0));
+        gone[head] = true;
+        skipped.add(order.get(head));
+        remaining--;
         continue;
       }
-      left.removeAll(bucket);
+      for (int i : at) {
+        gone[i] = true;
+      }
+      remaining -= bucket.size();
       plans.add(bucket);
       sizes.add(new long[] {total});
     }
-    left.addAll(0, skipped);
+    List<Segment> left = new ArrayList<>(skipped);
+    for (int i = 0; i < n; i++) {
+      if (!gone[i]) {
+        left.add(order.get(i));
+      }
+    }
     long cap = expected * s.getExpansionRatePermille() / 1000;
-    for (Segment c : new ArrayList<>(left)) {
+    for (Segment c : left) {
       for (int p = 0; p < plans.size(); p++) {
         if (plans.get(p).size() < maxInputs && sizes.get(p)[0] + size(c) <= cap) {
           plans.get(p).add(c);
           sizes.get(p)[0] += size(c);
-          left.remove(c);
           break;
         }
       }

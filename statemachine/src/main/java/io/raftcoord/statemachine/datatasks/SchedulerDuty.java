@@ -50,7 +50,8 @@ final class SchedulerDuty implements LeaderDuty {
   public List<Command> plan(When when) {
     List<Command> out = new ArrayList<>();
     int max = table.settings().getMaxTasksPerRound();
-    if (!table.pipelining().isEmpty()) {
+    List<TaskScheduler.Worker> workers = table.pipelining().isEmpty() ? List.of() : workers();
+    if (workers.stream().anyMatch(w -> w.free() > 0)) {
       List<Task> queue = new ArrayList<>();
       for (long id : table.pipelining()) {
         if (queue.size() >= QUEUE_WINDOW) {
@@ -58,7 +59,7 @@ final class SchedulerDuty implements LeaderDuty {
         }
         queue.add(table.task(id).orElseThrow());
       }
-      List<TaskAssignment> assignments = TaskScheduler.assign(queue, workers(), max);
+      List<TaskAssignment> assignments = TaskScheduler.assign(queue, workers, max);
       if (!assignments.isEmpty()) {
         out.add(DutyCommands.of(AssignTasks.newBuilder().addAllAssignments(assignments).build()));
       }

@@ -34,9 +34,13 @@ final class TaskScheduler {
       free[i] = Math.max(0, workers.get(i).free());
     }
     List<TaskAssignment> out = new ArrayList<>();
+    Room room = Room.of(workers, free);
     for (Task t : ordered) {
-      if (out.size() >= max) {
+      if (out.size() >= max || room.maxFree() == 0) {
         break;
+      }
+      if (t.getSlots() > room.maxFree() && !room.anyIdle()) {
+        continue; // fits nowhere: skip it without looking at every worker
       }
       int best = -1;
       boolean bestTried = true;
@@ -55,10 +59,24 @@ final class TaskScheduler {
       }
       if (best >= 0) {
         free[best] = Math.max(0, free[best] - t.getSlots());
+        room = Room.of(workers, free);
         out.add(TaskAssignment.newBuilder().setTaskId(t.getId()).setNode(workers.get(best).node()).build());
       }
     }
     return out;
+  }
+
+  /** The most free slots any worker has, and whether one is idle (takes a task of any size). */
+  private record Room(int maxFree, boolean anyIdle) {
+    static Room of(List<Worker> workers, int[] free) {
+      int max = 0;
+      boolean idle = false;
+      for (int i = 0; i < free.length; i++) {
+        max = Math.max(max, free[i]);
+        idle |= free[i] == workers.get(i).total() && free[i] > 0;
+      }
+      return new Room(max, idle);
+    }
   }
 
   static int priority(TaskType type) {

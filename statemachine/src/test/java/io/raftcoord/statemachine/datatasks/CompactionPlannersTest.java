@@ -118,6 +118,76 @@ class CompactionPlannersTest {
 
   // ---- mix ----
 
+  /**
+   * The packing rule as first written (simple and quadratic): largest-first buckets, a bucket
+   * too small sets its largest candidate aside, leftovers join the first plan under the cap.
+   */
+  private static List<List<Long>> referencePack(List<Segment> candidates, long expected, DataTasksSettings s,
+      boolean force) {
+    List<Segment> left = new ArrayList<>(candidates);
+    left.sort(java.util.Comparator.comparingLong(MixPlanner::size).reversed().thenComparingLong(Segment::getId));
+    List<List<Segment>> plans = new ArrayList<>();
+    List<long[]> sizes = new ArrayList<>();
+    List<Segment> skipped = new ArrayList<>();
+    while (left.size() >= 2) {
+      List<Segment> bucket = new ArrayList<>();
+      long total = 0;
+      for (int i = 0; i < left.size() && bucket.size() < s.getMaxSegmentsPerPlan(); i++) {
+        if (bucket.isEmpty() || total + MixPlanner.size(left.get(i)) <= expected) {
+          bucket.add(left.get(i));
+          total += MixPlanner.size(left.get(i));
+        }
+      }
+      boolean enough = bucket.size() >= s.getMinSegmentsToMerge() || bucket.size() >= 2
+          && (force || expected - total <= expected * s.getCompactableProportionPermille() / 1000);
+      if (!enough) {
+        skipped.add(left.remove(0));
+        continue;
+      }
+      left.removeAll(bucket);
+      plans.add(bucket);
+      sizes.add(new long[] {total});
+    }
+    left.addAll(0, skipped);
+    for (Segment c : left) {
+      for (int p = 0; p < plans.size(); p++) {
+        if (plans.get(p).size() < s.getMaxSegmentsPerPlan()
+            && sizes.get(p)[0] + MixPlanner.size(c) <= expected * s.getExpansionRatePermille() / 1000) {
+          plans.get(p).add(c);
+          sizes.get(p)[0] += MixPlanner.size(c);
+          break;
+        }
+      }
+    }
+    return plans.stream().map(b -> b.stream().map(Segment::getId).sorted().toList()).toList();
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+  void mixPackingMatchesTheSimpleQuadraticRuleOnRandomSizes(long seed) {
+    Random r = new Random(seed);
+    for (int round = 0; round < 50; round++) {
+      int n = r.nextInt(200);
+      List<Segment> view = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        // Many equal sizes (ties by id), some just under the small threshold, some tiny.
+        long bytes = switch (r.nextInt(4)) {
+          case 0 -> (1 + r.nextInt(4)) * E / 10;
+          case 1 -> E / 2 - 1 - r.nextInt(1000);
+          case 2 -> 1 + r.nextInt(1000);
+          default -> 1 + r.nextInt((int) (E / 2 - 1));
+        };
+        view.add(l1(i + 1, bytes));
+      }
+      DataTasksSettings s = S.toBuilder().setMinSegmentsToMerge(2 + r.nextInt(4))
+          .setMaxSegmentsPerPlan(2 + r.nextInt(20)).build();
+      boolean force = r.nextBoolean();
+      List<Segment> small = view.stream().filter(x -> MixPlanner.size(x) < E * s.getSmallProportionPermille() / 1000)
+          .toList();
+      assertEquals(referencePack(small, E, s, force), mix(view, s, force), "seed " + seed + " round " + round);
+    }
+  }
+
   @ParameterizedTest(name = "small_proportion {0}\u2030, candidate of {1} bytes planned: {2}")
   @CsvSource({
       "500, 499999, true",

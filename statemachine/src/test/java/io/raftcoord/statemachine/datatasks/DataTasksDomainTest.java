@@ -147,7 +147,8 @@ class DataTasksDomainTest {
   }
 
   private List<Task> tasks(TaskType type) {
-    return f.read(ListTasks.newBuilder().addTypes(type).build(), TaskList.class).getTasksList();
+    return f.read(ListTasks.newBuilder().addTypes(type).setLimit(DataTasksReads.MAX_LIMIT).build(), TaskList.class)
+        .getTasksList();
   }
 
   /** Rows a reader counts: FLUSHED (not compacted away) segments' rows minus their deletes. */
@@ -246,6 +247,51 @@ class DataTasksDomainTest {
     f.reopen();
     assertEquals(50, f.segment(l1).getDeltalogEntries());
     assertEquals(1, f.table().binlogs(l1).getDeltalogsCount(), "applied deltas survive a reopen");
+  }
+
+  /** {@code n} FLUSHED L1 segments of {@code rows} rows each, made a few commands at a time. */
+  private List<Long> flushedMany(int n, long rows) {
+    List<Long> ids = new ArrayList<>();
+    while (ids.size() < n) {
+      AssignSegments.Builder assign = AssignSegments.newBuilder();
+      for (int i = 0; i < Math.min(64, n - ids.size()); i++) {
+        assign.addRequests(SegmentRequest.newBuilder().setCollectionId(coll.getId())
+            .setPartitionId(coll.getPartitions(0).getId()).setChannel(channel()).setRows(rows).setImporting(true));
+      }
+      f.ok(assign.build()).getAssignmentsList().forEach(a -> ids.add(a.getSegmentId()));
+    }
+    for (int from = 0; from < n; from += 512) {
+      SaveBinlogPaths.Builder save = SaveBinlogPaths.newBuilder().setNode(ref(node));
+      for (long id : ids.subList(from, Math.min(n, from + 512))) {
+        save.addSegments(SegmentReport.newBuilder().setSegmentId(id).setNumRows(rows).setFlushed(true)
+            .setStartPosition(Position.newBuilder().setTimestamp(10)).setCheckpoint(Position.newBuilder().setTimestamp(11))
+            .addBinlogs(field(100, rows)));
+      }
+      f.ok(save.build());
+    }
+    return ids;
+  }
+
+  @Test
+  void oneIndexRoundPlansUpToMaxTasksPerRoundInCommandsOfAtMostMaxBuilds() {
+    int n = IndexControl.MAX_BUILDS + 200;
+    flushedMany(n, 900);
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder()
+        .setMaxTasksPerRound(IndexControl.MAX_BUILDS + 100)).build());
+    tasksOk(CreateIndex.newBuilder().setCollection("c").setField("vec").setIndexType("HNSW")
+        .addParams(KeyValue.newBuilder().setKey("metric_type").setValue("L2")).build());
+    var round = f.plan("datatasks-index");
+    assertEquals(2, round.size(), "one full command and the rest");
+    for (var c : round) {
+      CommandReply r = f.run(c);
+      assertEquals(ErrorCode.OK, r.getCode(), r::getMessage);
+    }
+    assertEquals(IndexControl.MAX_BUILDS + 100, tasks(TaskType.INDEX_BUILD).size(), "max_tasks_per_round in one round");
+    var next = f.plan("datatasks-index");
+    assertEquals(1, next.size());
+    assertEquals(ErrorCode.OK, f.run(next.get(0)).getCode());
+    assertEquals(n, tasks(TaskType.INDEX_BUILD).size(), "the rest in the next round, no segment twice");
+    assertEquals(n, tasks(TaskType.INDEX_BUILD).stream().map(t -> t.getSegments(0)).distinct().count());
   }
 
   @Test

@@ -84,7 +84,7 @@ import picocli.CommandLine.Parameters;
 public final class Bench implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "WORKLOAD",
       description = "tso | tso-merge | tso-alloc | ids | ddl | describe | describe-cached | failover | sessions | segments"
-          + " | segments-scale | load")
+          + " | segments-scale | load | tasks")
   String workload;
 
   @Option(names = "--concurrency", paramLabel = "C[,C...]",
@@ -93,7 +93,7 @@ public final class Bench implements Callable<Integer> {
 
   @Option(names = "--duration", paramLabel = "SECONDS",
       description = "Measured seconds per point (default 20; sessions: 60, per window and per register point;"
-          + " segments: 30).")
+          + " segments: 30; tasks: 30, per window).")
   Double durationSeconds;
 
   @Option(names = "--warmup", paramLabel = "SECONDS",
@@ -148,7 +148,8 @@ public final class Bench implements Callable<Integer> {
   @Option(names = "--collections", paramLabel = "N",
       description = "describe: collections prepared and described (default 100); segments: bench collections"
           + " (default: 2 channels per node, ceil(2 x --nodes / --shards)); segments-scale: collections the fill"
-          + " spreads over besides the listed one (default 100).")
+          + " spreads over besides the listed one (default 100); tasks: collections sharing the big segments (default"
+          + " 100).")
   Integer collections;
 
   @Option(names = "--kills", paramLabel = "N", defaultValue = "5",
@@ -157,16 +158,17 @@ public final class Bench implements Callable<Integer> {
 
   @Option(names = "--phases", paramLabel = "P[,P...]", defaultValue = "heartbeat,register,expiry,kills",
       description = "sessions: the phases to run, of heartbeat,register,expiry,kills (default all; they always run"
-          + " in the order heartbeat, expiry, kills, register).")
+          + " in the order heartbeat, expiry, kills, register); load: of load,kill,plan,many; tasks: of"
+          + " plan,complete,expiry,indexed (default all, run in that order).")
   String phases;
 
   @Option(names = "--nodes", paramLabel = "N",
       description = "sessions: simulated nodes (default 1000); segments: data nodes (default 100); segments-scale:"
-          + " data nodes owning the channels (default 8).")
+          + " data nodes owning the channels (default 8); tasks: simulated workers (default 100).")
   Integer nodes;
 
   @Option(names = "--shards", paramLabel = "N",
-      description = "segments, segments-scale: channels per bench collection (default 4; segments-scale 2).")
+      description = "segments, segments-scale, tasks: channels per bench collection (default 4; segments-scale, tasks 2).")
   Integer shards;
 
   @Option(names = "--mix", paramLabel = "KIND=W,...",
@@ -185,7 +187,7 @@ public final class Bench implements Callable<Integer> {
   boolean keep;
 
   @Option(names = "--segments", paramLabel = "N", defaultValue = "1000000",
-      description = "segments-scale: segment records to fill the quorum to (default ${DEFAULT-VALUE}).")
+      description = "segments-scale, tasks: segment records to fill the quorum to (default ${DEFAULT-VALUE}; load: 10000).")
   long segments;
 
   @Option(names = "--binlogs", paramLabel = "N", defaultValue = "10",
@@ -231,7 +233,7 @@ public final class Bench implements Callable<Integer> {
   String coalesce;
 
   @Option(names = "--halt", paramLabel = "K", defaultValue = "10",
-      description = "sessions expiry: nodes halted (default ${DEFAULT-VALUE}).")
+      description = "sessions expiry: nodes halted (default ${DEFAULT-VALUE}); tasks expiry: workers halted (default 5).")
   int halt;
 
   @Option(names = "--cluster-script", paramLabel = "PATH",
@@ -261,6 +263,9 @@ public final class Bench implements Callable<Integer> {
 
   @Mixin
   LoadOptions loadOptions = new LoadOptions();
+
+  @Mixin
+  TasksOptions tasksOptions = new TasksOptions();
 
   PrintWriter out;
   PrintWriter err;
@@ -341,6 +346,13 @@ public final class Bench implements Callable<Integer> {
         LoadPlan.of(this, loadOptions);
         yield new Plan(workload, List.of(1), batchingOn, false, "loads");
       }
+      case "tasks" -> {
+        if (mergeFlag != null || cs != null) {
+          throw new CliSupport.UsageException("tasks takes no --merge or --concurrency (its load is the workers' own)");
+        }
+        TasksPlan.of(this, tasksOptions);
+        yield new Plan(workload, List.of(1), batchingOn, false, "tasks");
+      }
       case "failover" -> {
         List<Integer> c = cs == null ? List.of(8) : cs;
         if (c.size() != 1) {
@@ -353,7 +365,7 @@ public final class Bench implements Callable<Integer> {
       }
       default -> throw new CliSupport.UsageException(
           "unknown workload '" + workload + "'; expected tso, tso-merge, tso-alloc, ids, ddl, describe, describe-cached, failover,"
-              + " sessions, segments, segments-scale or load");
+              + " sessions, segments, segments-scale, load or tasks");
     };
   }
 
@@ -404,6 +416,8 @@ public final class Bench implements Callable<Integer> {
         rc = new ScaleBench(this, client, scalePlan, peerString).run();
       } else if (plan.workload().equals("load")) {
         rc = new LoadBench(this, client, LoadPlan.of(this, loadOptions), peerString).run();
+      } else if (plan.workload().equals("tasks")) {
+        rc = new TasksBench(this, client, TasksPlan.of(this, tasksOptions), peerString).run();
       } else if (plan.workload().equals("failover")) {
         rc = new Failover(this, client, plan.concurrency().get(0), plan.merge(), peerString).run(warmupMs);
       } else {

@@ -40,6 +40,11 @@ final class BenchOutput {
     opts.err.flush();
   }
 
+  /** Where progress goes. */
+  java.io.PrintWriter err() {
+    return opts.err;
+  }
+
   /** {@code d} with one decimal for JSON; NaN (not measured) becomes null. */
   static Double round1(double d) {
     return Double.isNaN(d) ? null : Math.round(d * 10) / 10.0;

@@ -1,0 +1,103 @@
+package io.raftcoord.tools.bench;
+
+import io.raftcoord.client.CoordClient;
+import io.raftcoord.client.TaskWorkerAgent;
+import io.raftcoord.proto.datatasks.ListTasks;
+import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskState;
+import io.raftcoord.proto.session.Session;
+import io.raftcoord.proto.session.SessionList;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The expiry phase of {@code bench.sh tasks}: the K workers holding the most EXECUTING tasks are
+ * halted at once (no more heartbeats, polls or reports, as if killed), and each is watched every
+ * {@value #POLL_MS} ms until its session is no longer live and no task is EXECUTING on it: that
+ * is when all its tasks are back in the queue (apply returns them in the entry that expires the
+ * session). Its time counts from the halt; the session TTL counts from the last acknowledged
+ * heartbeat, up to one interval earlier.
+ */
+final class TaskExpiry {
+  static final long POLL_MS = 50;
+
+  /** One halted worker: tasks it held at the halt, most seen later, and when all were back (-1: never). */
+  record Returned(long serverId, long ackAgeMs, int heldAtHalt, int maxHeld, long returnedMs) {}
+
+  private final CoordClient client;
+
+  TaskExpiry(CoordClient client) {
+    this.client = client;
+  }
+
+  List<Returned> run(TaskFleet fleet, int k, long waitMs) {
+    Map<Long, Integer> executing = executingByNode();
+    List<TaskWorkerAgent> pick = new ArrayList<>();
+    for (TaskWorkerAgent w : fleet.workers()) {
+      if (w.session() != null) {
+        pick.add(w);
+      }
+    }
+    pick.sort(Comparator.comparingInt((TaskWorkerAgent w) -> -executing.getOrDefault(w.session().getServerId(), 0)));
+    pick = pick.subList(0, Math.min(k, pick.size()));
+    long t0 = System.nanoTime();
+    Map<Long, Long> ackAge = new HashMap<>();
+    for (TaskWorkerAgent w : pick) {
+      ackAge.put(w.session().getServerId(), w.nodeAgent().lastAckAgeMs());
+      w.halt();
+    }
+    Map<Long, Integer> atHalt = new HashMap<>();
+    Map<Long, Integer> maxHeld = new HashMap<>();
+    Map<Long, Long> done = new HashMap<>();
+    Set<Long> watching = new HashSet<>(ackAge.keySet());
+    boolean first = true;
+    while (!watching.isEmpty() && (System.nanoTime() - t0) / 1_000_000 < waitMs) {
+      Set<Long> live = liveWorkers();
+      long nowMs = (System.nanoTime() - t0) / 1_000_000;
+      for (long id : new ArrayList<>(watching)) {
+        int held = client.dataTasks().tasks(ListTasks.newBuilder().setNodeId(id).addStates(TaskState.EXECUTING)
+            .setLimit(10_000).build()).getTasksCount();
+        if (first) {
+          atHalt.put(id, held);
+        }
+        maxHeld.merge(id, held, Math::max);
+        if (held == 0 && !live.contains(id)) {
+          done.put(id, nowMs);
+          watching.remove(id);
+        }
+      }
+      first = false;
+      ClosedLoop.sleepQuietly(POLL_MS);
+    }
+    List<Returned> out = new ArrayList<>();
+    for (long id : ackAge.keySet()) {
+      out.add(new Returned(id, ackAge.get(id), atHalt.getOrDefault(id, 0), maxHeld.getOrDefault(id, 0),
+          done.getOrDefault(id, -1L)));
+    }
+    out.sort(Comparator.comparingLong(Returned::serverId));
+    return out;
+  }
+
+  private Map<Long, Integer> executingByNode() {
+    Map<Long, Integer> out = new HashMap<>();
+    for (Task t : client.dataTasks().tasks(ListTasks.newBuilder().addStates(TaskState.EXECUTING).setLimit(10_000)
+        .build()).getTasksList()) {
+      out.merge(t.getNode().getServerId(), 1, Integer::sum);
+    }
+    return out;
+  }
+
+  private Set<Long> liveWorkers() {
+    SessionList l = client.sessions().list(TaskWorkerAgent.ROLE, false);
+    Set<Long> out = new HashSet<>();
+    for (Session s : l.getSessionsList()) {
+      out.add(s.getServerId());
+    }
+    return out;
+  }
+}
