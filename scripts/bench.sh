@@ -19,6 +19,9 @@
 #                               [--runs 1] [--plan-segments 100000[,N...]] [--plan-nodes 100] [--duration 30]
 #                               [--profile-samples 10] [--collections 1000 | --collection-steps 100,300,1000]
 #                               [--partitions 100] [--many-nodes 10] [--concurrency 16] [--db loadbench]
+#   scripts/bench.sh tasks      [--phases plan,complete,expiry,indexed] [--segments 1000000] [--small-segments 100000]
+#                               [--nodes 100] [--slots 64] [--collections 100] [--shards 2] [--duration 30] [--halt 5]
+#                               [--tasks-per-round 8192] [--max-segment-bytes 67108864] [--drain-timeout 900] [--keep]
 #   common: --peers HOST:PORT,... (default $RAFTCOORD_PEERS, else the local quorum)  --json  --help
 #
 # Per point: ops/s, timestamps or IDs/s, p50/p99/p999/max latency, Raft entries committed/s and
@@ -123,6 +126,30 @@
 #          --many-nodes query nodes; time until all are LOADED, per-collection created -> loaded times (leader clock),
 #          load call latencies (first and last tenth); released and dropped afterwards.
 # --json: one object per run and phase, then a load-summary object.
+#
+# tasks measures DataCoord's task scheduling (compaction, index builds, GC) at scale. --nodes simulated workers
+# (TaskWorkerAgents on the bench's client, role indexnode: --slots slots each, instant work, Milvus's 100 ms poll)
+# start, then --collections collections of --shards channels share --segments - --small-segments FLUSHED segments of
+# max rows (max_segment_bytes is --max-segment-bytes for the run: 125,203 rows at 64 MiB, so an index build costs 4
+# slots), and one more collection holds --small-segments segments of 1/16 of max rows (filled as segments-scale
+# fills, 4 data nodes owning the channels). For the run mix, L0 and GC are planned every second and
+# max_tasks_per_round is --tasks-per-round. The leader's planning time per round comes from its /metrics
+# (raftcoord_duty_plan_seconds over raftcoord_duty_runs, scraped every 200 ms: a figure per interval in which the duty
+# ran) for datatasks-scheduler, -compaction, -index and -gc; "one round of every planner" is the sum over the four.
+# Phases, in this order:
+#   plan      no index, nothing small enough to merge (small_proportion 0.1 %): every planner walks every segment
+#             each second and plans nothing; --duration s
+#   complete  an HNSW index created on every big collection, mix compactions of 2 small segments on (max and min
+#             segments per plan 2, drop tolerance 0, so compacted inputs are collected too): over --duration s after
+#             5 s, task completions per second by type (reports the coordinator accepted), the completion command's
+#             p50/p99/max (from sending it to its answer), and the planning times meanwhile
+#   expiry    the --halt workers holding the most EXECUTING tasks are halted (no heartbeats, polls or reports); per
+#             worker, the time from the halt until its session is gone and no task is EXECUTING on it (polled every
+#             50 ms), against the session TTL + 1 s
+#   indexed   once every build is done (--drain-timeout), --duration s of planning times with the index planner
+#             walking every segment and finding nothing to build
+# Afterwards the settings are put back, the workers deregister and the collections are dropped (unless --keep). Run
+# it on a fresh quorum with heap to spare, e.g. RAFTCOORD_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC" for 1,000,000.
 #
 # failover drives scripts/cluster.sh (leader / kill N / restart N) with the same RAFTCOORD_PEERS
 # and RAFTCOORD_DATA, so run it against a quorum that cluster.sh started. The bench JVM shares the

@@ -101,7 +101,16 @@ public final class DataTasksClient {
   }
 
   public Task describeTask(long taskId) {
-    return Futures.join(query(DescribeTask.newBuilder().setTaskId(taskId).build(), TaskList.class)).getTasks(0);
+    return describeTaskWithFiles(taskId).getTasks(0);
+  }
+
+  /** The task, and for a GC task the files of each of its segments ({@code gc_files}). */
+  public TaskList describeTaskWithFiles(long taskId) {
+    return Futures.join(describeTaskAsync(taskId));
+  }
+
+  public CompletableFuture<TaskList> describeTaskAsync(long taskId) {
+    return query(DescribeTask.newBuilder().setTaskId(taskId).build(), TaskList.class);
   }
 
   public GcStatus gcStatus() {

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * slots to the leader, reads the tasks handed to it, and "does" each (instantly, or after a set
  * delay) and reports the result: a mix or single compaction makes one segment holding the inputs'
  * rows less their deletes, an L0 compaction spreads its deletes over its targets by their rows, an
- * index build names one file, a GC task confirms. A refused report (the task moved on, or this
+ * index build names one file, a GC task reads the files it would remove and confirms. A refused report (the task moved on, or this
  * epoch is stale) drops the task; one whose outcome is unknown is retried until refused.
  *
  * <p>Invariants: a task is worked on at most once per session; the steps run on the client's
@@ -231,7 +231,11 @@ public final class TaskWorkerAgent implements AutoCloseable {
       });
       case INDEX_BUILD -> tasks.completeIndexBuildAsync(CompleteIndexBuild.newBuilder().setNode(ref)
           .setTaskId(t.getId()).addFileIds(nextFileId()).setSerializedBytes(1).build());
-      case GC -> tasks.completeGcAsync(ref, t.getId());
+      case GC -> tasks.describeTaskAsync(t.getId()).thenCompose(files -> {
+        // A real worker removes files.getGcFilesList() from object storage here.
+        sent[0] = System.nanoTime();
+        return tasks.completeGcAsync(ref, t.getId());
+      });
       case TASK_TYPE_NONE, UNRECOGNIZED -> tasks.failTaskAsync(ref, t.getId(), "unknown task type " + t.getType());
     };
   }

@@ -13,6 +13,7 @@ import io.raftcoord.statemachine.store.ColumnFamily;
 import io.raftcoord.statemachine.store.CoordStore;
 import io.raftcoord.statemachine.store.StoreBatch;
 import io.raftcoord.statemachine.store.StoreException;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
@@ -45,6 +46,14 @@ public final class DataCoordTable {
   private int dropped;
   private final Map<Long, NavigableMap<Long, Segment>> byCollection = new HashMap<>();
   private final Map<String, NavigableMap<Long, Segment>> activeByChannel = new HashMap<>();
+  /** DROPPED segments by collection: what garbage collection looks at, without walking the rest. */
+  private final Map<Long, NavigableMap<Long, Segment>> droppedByCollection = new HashMap<>();
+  /** Compaction results by input: the segments whose {@code compaction_from} names it. */
+  private final Map<Long, List<Long>> resultsOf = new HashMap<>();
+  /** Leader-side change stamps per collection (see {@link #changeStamp}); never reset, so never reused. */
+  private final Map<Long, Long> stamps = new HashMap<>();
+  private long stamp;
+  private long loadStamp;
   private final Map<Long, SegmentBinlogs> activeBinlogs = new HashMap<>();
   private final TreeMap<String, Channel> channels = new TreeMap<>();
   /** Channel names by owning server id: a node's work list without walking every channel. */
@@ -57,6 +66,10 @@ public final class DataCoordTable {
     this.store = store;
     byId.clear();
     dropped = 0;
+    droppedByCollection.clear();
+    resultsOf.clear();
+    stamps.clear();
+    loadStamp = ++stamp;
     byCollection.clear();
     activeByChannel.clear();
     activeBinlogs.clear();
@@ -152,6 +165,7 @@ public final class DataCoordTable {
     if (s.getState() == SegmentState.DROPPED) {
       dropped--;
     }
+    unindexDerived(s);
     NavigableMap<Long, Segment> c = byCollection.get(s.getCollectionId());
     c.remove(id);
     if (c.isEmpty()) {
@@ -223,6 +237,7 @@ public final class DataCoordTable {
     if (s.getState() == SegmentState.DROPPED) {
       dropped++;
     }
+    indexDerived(s);
     byCollection.computeIfAbsent(s.getCollectionId(), c -> new TreeMap<>()).put(s.getId(), s);
     if (isActive(s)) {
       activeByChannel.computeIfAbsent(s.getChannel(), c -> new TreeMap<>()).put(s.getId(), s);
@@ -231,6 +246,8 @@ public final class DataCoordTable {
 
   /** Replaces {@code before} by {@code s} (same id, collection and channel) in place in every index. */
   private void reindex(Segment before, Segment s) {
+    unindexDerived(before);
+    indexDerived(s);
     byId.put(s.getId(), s);
     dropped += (s.getState() == SegmentState.DROPPED ? 1 : 0) - (before.getState() == SegmentState.DROPPED ? 1 : 0);
     byCollection.get(s.getCollectionId()).put(s.getId(), s);
@@ -243,6 +260,52 @@ public final class DataCoordTable {
         activeByChannel.remove(s.getChannel());
       }
     }
+  }
+
+  /** The planners' indexes of {@code s}: its collection's stamp, the DROPPED set, compaction results. */
+  private void indexDerived(Segment s) {
+    stamps.put(s.getCollectionId(), ++stamp);
+    if (s.getState() == SegmentState.DROPPED) {
+      droppedByCollection.computeIfAbsent(s.getCollectionId(), c -> new TreeMap<>()).put(s.getId(), s);
+    }
+    for (long from : s.getCompactionFromList()) {
+      resultsOf.computeIfAbsent(from, x -> new ArrayList<>()).add(s.getId());
+    }
+  }
+
+  private void unindexDerived(Segment s) {
+    stamps.put(s.getCollectionId(), ++stamp);
+    NavigableMap<Long, Segment> d = droppedByCollection.get(s.getCollectionId());
+    if (d != null && d.remove(s.getId()) != null && d.isEmpty()) {
+      droppedByCollection.remove(s.getCollectionId());
+    }
+    for (long from : s.getCompactionFromList()) {
+      List<Long> r = resultsOf.get(from);
+      if (r != null && r.remove(s.getId()) && r.isEmpty()) {
+        resultsOf.remove(from);
+      }
+    }
+  }
+
+  /**
+   * A stamp that changes whenever a segment of the collection changes (or the table is loaded
+   * again): a leader-side planner may skip a collection whose stamp is that of a round that found
+   * nothing to do. Not replicated state: apply never reads it.
+   */
+  public long changeStamp(long collectionId) {
+    return stamps.getOrDefault(collectionId, loadStamp);
+  }
+
+  /** A collection's DROPPED segments by id (empty if none). */
+  public NavigableMap<Long, Segment> droppedOf(long collectionId) {
+    NavigableMap<Long, Segment> m = droppedByCollection.get(collectionId);
+    return m == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(m);
+  }
+
+  /** The segments a compaction made from {@code segmentId}, ascending (empty if none is kept). */
+  public List<Long> resultsOf(long segmentId) {
+    List<Long> r = resultsOf.get(segmentId);
+    return r == null ? List.of() : r.stream().sorted().toList();
   }
 
   /** GROWING, SEALED, FLUSHING or IMPORTING: a report may still change it. */

@@ -15,11 +15,13 @@ import java.util.TreeMap;
 
 /**
  * Builds the planners' view of a collection's channels from committed state, walking the
- * collection's segments once. A channel where an L0 compaction is open takes no mix or single
- * compaction, and one where any FLUSHED L1 segment is held takes no L0 compaction, so that deletes
- * never miss a segment that is being rewritten (Milvus keeps the two apart per channel too). As
- * with Milvus's {@code indexBasedCompaction}, a segment is a mix or single candidate only once every
- * index of its collection is built on it: a rewrite before that wastes the build.
+ * collection's segments once. The mix groups hold only what a single or mix planner could take
+ * (segments with deletes, or small ones), the L0 groups every unheld L1 segment. A channel where
+ * an L0 compaction is open takes no mix or single compaction, and one where any FLUSHED L1 segment
+ * is held takes no L0 compaction, so that deletes never miss a segment that is being rewritten
+ * (Milvus keeps the two apart per channel too). As with Milvus's {@code indexBasedCompaction}, a
+ * segment is a mix or single candidate only once every index of its collection is built on it: a
+ * rewrite before that wastes the build.
  */
 final class CompactionGroups {
   private CompactionGroups() {}
@@ -29,6 +31,8 @@ final class CompactionGroups {
   static Groups of(long collectionId, DataCoordTable data, DataTasksTable tasks) {
     List<Long> indexes = tasks.indexesOf(collectionId).stream().map(io.raftcoord.proto.datatasks.IndexInfo::getId)
         .toList();
+    long expected = data.settings().getMaxSegmentBytes();
+    long small = expected * tasks.settings().getSmallProportionPermille() / 1000;
     Map<String, Acc> unordered = new HashMap<>();
     for (Segment s : data.ofCollection(collectionId).values()) {
       Acc a = unordered.computeIfAbsent(s.getChannel(), c -> new Acc());
@@ -50,12 +54,13 @@ final class CompactionGroups {
         continue;
       }
       (l0 ? a.l0 : a.l1).add(s);
-      if (!l0 && builtAll(tasks, s.getId(), indexes)) {
+      // Only what a single (deletes) or mix (small) compaction could take goes to the mix group:
+      // the planners skip the rest anyway, and at a million segments it is most of them.
+      if (!l0 && (s.getDeltalogEntries() > 0 || MixPlanner.size(s) < small) && builtAll(tasks, s.getId(), indexes)) {
         a.indexed.add(s);
       }
     }
     Map<String, Acc> byChannel = new TreeMap<>(unordered);
-    long expected = data.settings().getMaxSegmentBytes();
     List<CompactionGroup> mix = new ArrayList<>();
     List<CompactionGroup> l0 = new ArrayList<>();
     byChannel.forEach((channel, a) -> {
@@ -79,7 +84,7 @@ final class CompactionGroups {
   private static final class Acc {
     final List<Segment> l1 = new ArrayList<>();
     final List<Segment> l0 = new ArrayList<>();
-    /** L1 candidates with every index built (all of {@link #l1} when the collection has none). */
+    /** Single or mix candidates with every index built. */
     final List<Segment> indexed = new ArrayList<>();
     long earliestGrowing = Long.MAX_VALUE;
     boolean l0Open;

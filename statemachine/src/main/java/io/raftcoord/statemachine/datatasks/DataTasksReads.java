@@ -6,9 +6,11 @@ import io.raftcoord.proto.CollectionInfo;
 import io.raftcoord.proto.ErrorCode;
 import io.raftcoord.proto.QueryReply;
 import io.raftcoord.proto.datacoord.Segment;
+import io.raftcoord.proto.datacoord.SegmentBinlogs;
 import io.raftcoord.proto.datatasks.CompactionState;
 import io.raftcoord.proto.datatasks.DescribeIndexes;
 import io.raftcoord.proto.datatasks.DescribeTask;
+import io.raftcoord.proto.datatasks.GcFiles;
 import io.raftcoord.proto.datatasks.GcStatus;
 import io.raftcoord.proto.datatasks.GetCompactionState;
 import io.raftcoord.proto.datatasks.IndexDescription;
@@ -76,7 +78,29 @@ final class DataTasksReads {
       return new Refusal(ErrorCode.NOT_FOUND, "task " + q.getTaskId() + " does not exist (cleaned, or never made)")
           .queryReply();
     }
-    return reply(TaskList.newBuilder().addTasks(t.get()).build());
+    TaskList.Builder out = TaskList.newBuilder().addTasks(t.get());
+    if (t.get().getType() == TaskType.GC) {
+      for (long segment : t.get().getSegmentsList()) {
+        out.addGcFiles(gcFiles(segment, t.get().getCollectionId()));
+      }
+    }
+    return reply(out.build());
+  }
+
+  /** What a GC worker removes for {@code segment}: its logs and its indexes' files (none once collected). */
+  private GcFiles gcFiles(long segment, long collectionId) {
+    GcFiles.Builder f = GcFiles.newBuilder().setSegmentId(segment);
+    if (data.segment(segment).isEmpty()) {
+      return f.build();
+    }
+    SegmentBinlogs logs = data.binlogs(segment);
+    logs.getBinlogsList().forEach(x -> x.getBinlogsList().forEach(b -> f.addBinlogIds(b.getLogId())));
+    logs.getDeltalogsList().forEach(x -> x.getBinlogsList().forEach(b -> f.addDeltalogIds(b.getLogId())));
+    logs.getStatslogsList().forEach(x -> x.getBinlogsList().forEach(b -> f.addStatslogIds(b.getLogId())));
+    for (IndexInfo i : table.indexesOf(collectionId)) {
+      table.segmentIndex(segment, i.getId()).ifPresent(si -> f.addAllIndexFileIds(si.getFileIdsList()));
+    }
+    return f.build();
   }
 
   QueryReply.Builder indexes(DescribeIndexes q) {

@@ -49,12 +49,21 @@ public final class DataTasksTable {
   private final Map<Long, Map<Long, Long>> buildTasks = new HashMap<>();
   private final TreeMap<Long, IndexInfo> indexes = new TreeMap<>();
   private final Map<Long, Set<Long>> builtByIndex = new HashMap<>();
+  /** PIPELINING index builds: the index planner stops adding while the queue holds enough. */
+  private int pipeliningBuilds;
+  /** Leader-side change stamps per collection (see {@link #changeStamp}); never reset, so never reused. */
+  private final Map<Long, Long> stamps = new HashMap<>();
+  private long stamp;
+  private long loadStamp;
   private DataTasksSettings stored = DataTasksSettings.getDefaultInstance();
   private DataTasksSettings settings = DataTasksSettingsDefaults.effective(stored);
   private long segmentsCollected;
   private CoordStore store;
 
   public void load(CoordStore store) {
+    stamps.clear();
+    loadStamp = ++stamp;
+    pipeliningBuilds = 0;
     this.store = store;
     tasks.clear();
     pipelining.clear();
@@ -118,10 +127,12 @@ public final class DataTasksTable {
         sb.delete(CF, key(TASK, e.getTask().getId()));
       }
       case INDEX_CREATED -> {
+        touch(e.getIndex().getCollectionId());
         indexes.put(e.getIndex().getId(), e.getIndex());
         sb.put(CF, key(INDEX, e.getIndex().getId()), e.getIndex().toByteArray());
       }
       case INDEX_DROPPED -> {
+        touch(e.getIndex().getCollectionId());
         indexes.remove(e.getIndex().getId());
         sb.delete(CF, key(INDEX, e.getIndex().getId()));
         Set<Long> built = builtByIndex.remove(e.getIndex().getId());
@@ -132,11 +143,13 @@ public final class DataTasksTable {
       }
       case SEGMENT_INDEXED -> {
         SegmentIndex si = e.getSegmentIndex();
+        touchIndex(si.getIndexId());
         builtByIndex.computeIfAbsent(si.getIndexId(), x -> new HashSet<>()).add(si.getSegmentId());
         sb.put(CF, segmentIndexKey(si.getSegmentId(), si.getIndexId()), si.toByteArray());
       }
       case SEGMENT_INDEX_REMOVED -> {
         SegmentIndex si = e.getSegmentIndex();
+        touchIndex(si.getIndexId());
         Set<Long> built = builtByIndex.get(si.getIndexId());
         if (built != null) {
           built.remove(si.getSegmentId());
@@ -155,9 +168,37 @@ public final class DataTasksTable {
     }
   }
 
+  private void touch(long collectionId) {
+    stamps.put(collectionId, ++stamp);
+  }
+
+  private void touchIndex(long indexId) {
+    IndexInfo i = indexes.get(indexId);
+    if (i != null) {
+      touch(i.getCollectionId());
+    }
+  }
+
+  /**
+   * A stamp that changes whenever a task, index or build of the collection changes (or the table
+   * is loaded again): a leader-side planner may skip a collection whose stamps are those of a round
+   * that found nothing to do. Not replicated state: apply never reads it.
+   */
+  public long changeStamp(long collectionId) {
+    return stamps.getOrDefault(collectionId, loadStamp);
+  }
+
+  public int pipeliningBuilds() {
+    return pipeliningBuilds;
+  }
+
   private void putTask(Task t) {
     unindex(t.getId());
+    touch(t.getCollectionId());
     tasks.put(t.getId(), t);
+    if (t.getType() == TaskType.INDEX_BUILD && t.getState() == TaskState.PIPELINING) {
+      pipeliningBuilds++;
+    }
     switch (t.getState()) {
       case PIPELINING -> pipelining.add(t.getId());
       case EXECUTING -> executingByNode.computeIfAbsent(t.getNode().getServerId(), n -> new TreeSet<>()).add(t.getId());
@@ -176,6 +217,10 @@ public final class DataTasksTable {
     Task t = tasks.get(id);
     if (t == null) {
       return;
+    }
+    touch(t.getCollectionId());
+    if (t.getType() == TaskType.INDEX_BUILD && t.getState() == TaskState.PIPELINING) {
+      pipeliningBuilds--;
     }
     pipelining.remove(id);
     TreeSet<Long> ended = terminalByEnd.get(t.getEndedMs());

@@ -49,8 +49,11 @@ final class GcDuty implements LeaderDuty {
     int budget = table.settings().getMaxTasksPerRound() * GcControl.MAX_SEGMENTS;
     for (long collection : data.collectionsWithSegments()) {
       List<IndexInfo> indexes = table.indexesOf(collection);
-      List<PlanGc> plans = GcPlanner.plan(collection, data.ofCollection(collection), when.leaderTimeMs(),
-          table.settings().getDropToleranceMs(), id -> table.holder(id).isPresent(),
+      if (data.droppedOf(collection).isEmpty()) {
+        continue;
+      }
+      List<PlanGc> plans = GcPlanner.plan(collection, data.droppedOf(collection), data::resultsOf,
+          id -> data.segment(id).orElse(null), when.leaderTimeMs(), table.settings().getDropToleranceMs(), id -> table.holder(id).isPresent(),
           id -> indexes.stream().allMatch(i -> table.built(id, i.getId()) || !data.segment(id).map(IndexControl::buildable)
               .orElse(false)),
           channel -> checkpoint(data.channel(channel)), GcControl.MAX_SEGMENTS, budget);

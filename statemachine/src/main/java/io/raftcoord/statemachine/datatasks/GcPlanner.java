@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.function.LongFunction;
 import java.util.function.LongPredicate;
 import java.util.function.ToLongFunction;
 
@@ -32,34 +33,32 @@ final class GcPlanner {
   static List<PlanGc> plan(long collectionId, Iterable<Segment> segments, long nowMs, long dropToleranceMs,
                            LongPredicate held, LongPredicate indexed, ToLongFunction<String> checkpointTs,
                            int maxPerPlan, int maxSegments) {
-    NavigableMap<Long, Segment> byId = new TreeMap<>();
-    segments.forEach(s -> byId.put(s.getId(), s));
-    return plan(collectionId, byId, nowMs, dropToleranceMs, held, indexed, checkpointTs, maxPerPlan, maxSegments);
-  }
-
-  /** As above over the collection's segments by id, which it reads without copying. */
-  static List<PlanGc> plan(long collectionId, NavigableMap<Long, Segment> byId, long nowMs, long dropToleranceMs,
-                           LongPredicate held, LongPredicate indexed, ToLongFunction<String> checkpointTs,
-                           int maxPerPlan, int maxSegments) {
-    boolean anyDue = false;
-    for (Segment s : byId.values()) {
-      if (s.getState() == SegmentState.DROPPED && s.getDroppedMs() + dropToleranceMs <= nowMs) {
-        anyDue = true;
-        break;
-      }
-    }
-    if (!anyDue) {
-      return List.of();
-    }
+    Map<Long, Segment> byId = new HashMap<>();
+    NavigableMap<Long, Segment> dropped = new TreeMap<>();
     Map<Long, List<Long>> resultsOf = new HashMap<>();
-    for (Segment s : byId.values()) {
+    for (Segment s : segments) {
+      byId.put(s.getId(), s);
+      if (s.getState() == SegmentState.DROPPED) {
+        dropped.put(s.getId(), s);
+      }
       for (long from : s.getCompactionFromList()) {
         resultsOf.computeIfAbsent(from, x -> new ArrayList<>()).add(s.getId());
       }
     }
+    return plan(collectionId, dropped, id -> resultsOf.getOrDefault(id, List.of()), byId::get, nowMs, dropToleranceMs,
+        held, indexed, checkpointTs, maxPerPlan, maxSegments);
+  }
+
+  /**
+   * As above from the collection's DROPPED segments by id, the results each was compacted into and a
+   * lookup of any segment: what it reads is the dropped segments, never the whole collection.
+   */
+  static List<PlanGc> plan(long collectionId, NavigableMap<Long, Segment> dropped, LongFunction<List<Long>> resultsOf,
+                           LongFunction<Segment> segment, long nowMs, long dropToleranceMs, LongPredicate held,
+                           LongPredicate indexed, ToLongFunction<String> checkpointTs, int maxPerPlan, int maxSegments) {
     Map<String, PlanGc.Builder> byChannel = new TreeMap<>();
     int taken = 0;
-    for (Segment s : byId.values()) {
+    for (Segment s : dropped.values()) {
       if (taken >= maxSegments) {
         break;
       }
@@ -67,8 +66,8 @@ final class GcPlanner {
         continue;
       }
       boolean resultsReady = true;
-      for (long r : resultsOf.getOrDefault(s.getId(), List.of())) {
-        Segment result = byId.get(r);
+      for (long r : resultsOf.apply(s.getId())) {
+        Segment result = segment.apply(r);
         if (result != null && result.getState() != SegmentState.DROPPED && !indexed.test(r)) {
           resultsReady = false;
         }

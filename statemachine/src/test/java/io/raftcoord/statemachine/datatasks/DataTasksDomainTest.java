@@ -33,8 +33,10 @@ import io.raftcoord.proto.datatasks.DataTasksReply;
 import io.raftcoord.proto.datatasks.DataTasksSettings;
 import io.raftcoord.proto.datatasks.DeltaApplied;
 import io.raftcoord.proto.datatasks.DescribeIndexes;
+import io.raftcoord.proto.datatasks.DescribeTask;
 import io.raftcoord.proto.datatasks.DropIndex;
 import io.raftcoord.proto.datatasks.FailTask;
+import io.raftcoord.proto.datatasks.GcFiles;
 import io.raftcoord.proto.datatasks.IndexDescription;
 import io.raftcoord.proto.datatasks.IndexDescriptions;
 import io.raftcoord.proto.datatasks.ListTasks;
@@ -427,6 +429,99 @@ class DataTasksDomainTest {
     f.run(Batches.dropCollection("default", "c"));
     assertTrue(table().tasks().isEmpty(), "the drop took the tasks along");
     assertTrue(table().indexes().isEmpty(), "and the index");
+  }
+
+  /** Every log id of a segment's binlogs of one kind. */
+  private static List<Long> logIds(List<FieldBinlog> logs) {
+    return logs.stream().flatMap(x -> x.getBinlogsList().stream()).map(Binlog::getLogId).toList();
+  }
+
+  @Test
+  void aGcTaskListsItsSegmentsLogsAndIndexFiles() {
+    long a = flushed(100, 10, SegmentLevel.L1, 10);
+    long b = flushed(100, 0, SegmentLevel.L1, 20);
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setDropToleranceMs(0)
+        .setGcIntervalMs(100)).build());
+    tasksOk(CreateIndex.newBuilder().setCollection("c").setField("id").setIndexType("STL_SORT").build());
+    slots(node, 16, 16);
+    Runnable buildAll = () -> {
+      for (var cmd : f.plan("datatasks-index")) {
+        assertEquals(ErrorCode.OK, f.run(cmd).getCode());
+      }
+      scheduleRound();
+      for (Task t : tasks(TaskType.INDEX_BUILD)) {
+        if (t.getState() == TaskState.EXECUTING) {
+          tasksOk(CompleteIndexBuild.newBuilder().setNode(ref(node)).setTaskId(t.getId())
+              .addFileIds(5000 + t.getSegments(0)).addFileIds(6000 + t.getSegments(0)).build());
+        }
+      }
+    };
+    buildAll.run();
+    long compaction = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
+    scheduleRound();
+    tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(compaction)
+        .addResults(CompactedSegment.newBuilder().setNumRows(190)).build());
+    buildAll.run(); // the result's build: GC waits for the results to be indexed
+    f.ok(io.raftcoord.proto.datacoord.SaveChannelCheckpoints.newBuilder().setNode(ref(node))
+        .addCheckpoints(io.raftcoord.proto.datacoord.ChannelCheckpoint.newBuilder().setChannel(channel())
+            .setPosition(Position.newBuilder().setTimestamp(100))).build());
+    f.clock.addAndGet(1000);
+    List<io.raftcoord.proto.Command> gc = f.plan("datatasks-gc");
+    assertEquals(1, gc.size());
+    CommandReply planned = f.run(gc.get(0));
+    assertEquals(ErrorCode.OK, planned.getCode(), planned::getMessage);
+    long gcTask = DataCoordFixture.unpack(planned.getDomain(), DataTasksReply.class).getTaskIds(0);
+
+    TaskList described = f.read(DescribeTask.newBuilder().setTaskId(gcTask).build(), TaskList.class);
+    assertEquals(List.of(a, b), described.getGcFilesList().stream().map(GcFiles::getSegmentId).toList());
+    for (GcFiles files : described.getGcFilesList()) {
+      long id = files.getSegmentId();
+      var logs = f.table().binlogs(id);
+      assertFalse(files.getBinlogIdsList().isEmpty());
+      assertEquals(logIds(logs.getBinlogsList()), files.getBinlogIdsList());
+      assertEquals(logIds(logs.getDeltalogsList()), files.getDeltalogIdsList());
+      assertEquals(List.of(5000 + id, 6000 + id), files.getIndexFileIdsList());
+    }
+    assertEquals(1, described.getGcFiles(0).getDeltalogIdsCount(), "segment a's deletes");
+    TaskList compactionDescribed = f.read(DescribeTask.newBuilder().setTaskId(compaction).build(), TaskList.class);
+    assertTrue(compactionDescribed.getGcFilesList().isEmpty(), "files only for GC tasks");
+
+    scheduleRound();
+    tasksOk(CompleteGc.newBuilder().setNode(ref(node)).setTaskId(gcTask).build());
+    described = f.read(DescribeTask.newBuilder().setTaskId(gcTask).build(), TaskList.class);
+    assertTrue(described.getGcFilesList().stream().allMatch(x -> x.getBinlogIdsCount() + x.getIndexFileIdsCount() == 0),
+        "collected: nothing left to list");
+  }
+
+  @Test
+  void aQuietCollectionIsPlannedAgainOnceItsBuildsOrSegmentsChange() {
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setMixIntervalMs(100)
+        .setL0IntervalMs(100)).build());
+    List<Long> small = List.of(flushed(100, 0, SegmentLevel.L1, 10), flushed(100, 0, SegmentLevel.L1, 20),
+        flushed(100, 0, SegmentLevel.L1, 30));
+    tasksOk(CreateIndex.newBuilder().setCollection("c").setField("id").setIndexType("STL_SORT").build());
+    assertTrue(f.plan("datatasks-compaction").isEmpty(), "no candidate before its builds");
+    f.clock.addAndGet(1000);
+    assertTrue(f.plan("datatasks-compaction").isEmpty(), "nothing changed: still nothing");
+    for (var cmd : f.plan("datatasks-index")) {
+      assertEquals(ErrorCode.OK, f.run(cmd).getCode());
+    }
+    slots(node, 16, 16);
+    scheduleRound();
+    for (Task t : tasks(TaskType.INDEX_BUILD)) {
+      tasksOk(CompleteIndexBuild.newBuilder().setNode(ref(node)).setTaskId(t.getId()).addFileIds(t.getId()).build());
+    }
+    assertTrue(f.plan("datatasks-index").isEmpty(), "every segment built");
+    f.clock.addAndGet(1000);
+    List<io.raftcoord.proto.Command> round = f.plan("datatasks-compaction");
+    assertEquals(1, round.size(), "the builds changed the collection: planned again");
+    assertEquals(ErrorCode.OK, f.run(round.get(0)).getCode());
+    assertEquals(small, tasks(TaskType.MIX_COMPACTION).get(0).getSegmentsList());
+
+    long later = flushed(100, 0, SegmentLevel.L1, 40);
+    assertEquals(List.of(later), f.plan("datatasks-index").stream()
+        .flatMap(c -> DataCoordFixture.unpack(c.getDomain(), io.raftcoord.proto.datatasks.PlanIndexBuilds.class)
+            .getBuildsList().stream()).map(x -> x.getSegmentId()).toList(), "a segment flushed later gets its build");
   }
 
   @Test

@@ -36,14 +36,20 @@ final class TaskExpiry {
   }
 
   List<Returned> run(TaskFleet fleet, int k, long waitMs) {
+    // Halting idle workers would measure nothing: wait (up to 10 s) until some hold tasks.
     Map<Long, Integer> executing = executingByNode();
+    for (int i = 0; i < 100 && executing.isEmpty(); i++) {
+      ClosedLoop.sleepQuietly(100);
+      executing = executingByNode();
+    }
+    Map<Long, Integer> busy = executing;
     List<TaskWorkerAgent> pick = new ArrayList<>();
     for (TaskWorkerAgent w : fleet.workers()) {
       if (w.session() != null) {
         pick.add(w);
       }
     }
-    pick.sort(Comparator.comparingInt((TaskWorkerAgent w) -> -executing.getOrDefault(w.session().getServerId(), 0)));
+    pick.sort(Comparator.comparingInt((TaskWorkerAgent w) -> -busy.getOrDefault(w.session().getServerId(), 0)));
     pick = pick.subList(0, Math.min(k, pick.size()));
     long t0 = System.nanoTime();
     Map<Long, Long> ackAge = new HashMap<>();

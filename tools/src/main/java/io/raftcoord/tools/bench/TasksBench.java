@@ -92,11 +92,14 @@ final class TasksBench {
   }
 
   private void phases(TasksFill fill, TaskFleet fleet, PlanRounds rounds) {
+    int compactable = client.dataTasks().settings().getCompactableProportionPermille();
     if (plan.has(TasksPlan.Phase.PLAN)) {
-      ClosedLoop.sleepQuietly(3_000); // every duty past its first, leader-start round
-      rounds.reset();
-      ClosedLoop.sleepQuietly(plan.windowMs());
-      emitRounds("plan", "every planner due each second, nothing to plan", rounds.window());
+      try (ReplanForcer forcer = new ReplanForcer(client, compactable)) {
+        ClosedLoop.sleepQuietly(3_000); // every duty past its first, leader-start round
+        rounds.reset();
+        ClosedLoop.sleepQuietly(plan.windowMs());
+        emitRounds("plan", "every planner walks every segment each second, nothing to plan", rounds.window());
+      }
     }
     client.dataTasks().setSettings(DataTasksSettings.newBuilder().setSmallProportionPermille(500)
         .setMaxSegmentsPerPlan(2).setMinSegmentsToMerge(2).setDropToleranceMs(0).build());
@@ -122,10 +125,13 @@ final class TasksBench {
     }
     if (plan.has(TasksPlan.Phase.INDEXED)) {
       double s = awaitIndexed(fill);
-      rounds.reset();
-      ClosedLoop.sleepQuietly(plan.windowMs());
-      emitRounds("indexed", String.format(Locale.ROOT, "every build finished %.0f s after the index was created", s),
-          rounds.window());
+      try (ReplanForcer forcer = new ReplanForcer(client, compactable)) {
+        ClosedLoop.sleepQuietly(3_000);
+        rounds.reset();
+        ClosedLoop.sleepQuietly(plan.windowMs());
+        emitRounds("indexed", String.format(Locale.ROOT, "every build finished %.0f s after the index was created;"
+            + " every planner walks every segment each second", s), rounds.window());
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import io.raftcoord.proto.datacoord.CollectionSelector;
 import io.raftcoord.proto.datatasks.DataTasksReply;
 import io.raftcoord.proto.datatasks.ListTasks;
 import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskList;
 import io.raftcoord.proto.datatasks.TaskState;
 import io.raftcoord.proto.datatasks.TaskType;
 import java.io.PrintWriter;
@@ -146,7 +147,8 @@ final class CompactionCommand extends CatalogCommand.Group {
   @Command(name = "describe", mixinStandardHelpOptions = true,
       description = {"Show every field of a task: type, state, collection, partition, channel, its segments (and an "
           + "L0 compaction's targets), results, index, worker, slots, attempts and the workers tried, what made it, "
-          + "when it was made, started and ended, and why it failed.",
+          + "when it was made, started and ended, and why it failed; for a GC task, the files of each of its segments "
+          + "(binlog, deltalog and statslog ids, index file ids) its worker removes.",
           "Any task id works (index builds and GC tasks too)."})
   static final class Describe extends CatalogCommand {
     @Parameters(index = "0", paramLabel = "TASK_ID", description = "The task's id.")
@@ -157,12 +159,12 @@ final class CompactionCommand extends CatalogCommand.Group {
       if (id < 1) {
         throw usage("TASK_ID must be a positive id, got " + id);
       }
-      Task t;
+      TaskList d;
       try (CoordClient client = root().connect()) {
-        t = client.dataTasks().describeTask(id);
+        d = client.dataTasks().describeTaskWithFiles(id);
       }
       long now = System.currentTimeMillis();
-      print(() -> DataTasksOutput.taskText(t, now), () -> DataTasksOutput.taskJson(t));
+      print(() -> DataTasksOutput.taskText(d.getTasks(0), d.getGcFilesList(), now), () -> DataTasksOutput.taskJson(d));
       return 0;
     }
   }

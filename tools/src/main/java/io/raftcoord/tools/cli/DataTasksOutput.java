@@ -8,11 +8,13 @@ import io.raftcoord.proto.KeyValue;
 import io.raftcoord.proto.datatasks.CompactionState;
 import io.raftcoord.proto.datatasks.DataTasksReply;
 import io.raftcoord.proto.datatasks.DataTasksSettings;
+import io.raftcoord.proto.datatasks.GcFiles;
 import io.raftcoord.proto.datatasks.GcStatus;
 import io.raftcoord.proto.datatasks.IndexDescription;
 import io.raftcoord.proto.datatasks.IndexDescriptions;
 import io.raftcoord.proto.datatasks.IndexInfo;
 import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskList;
 import io.raftcoord.proto.datatasks.TaskState;
 import io.raftcoord.proto.datatasks.TaskType;
 import java.time.Instant;
@@ -170,6 +172,11 @@ public final class DataTasksOutput {
 
   /** Every field of a task as {@code key: value} lines; id lists in full. */
   public static String taskText(Task t, long nowMs) {
+    return taskText(t, List.of(), nowMs);
+  }
+
+  /** As above, then per segment of a GC task the files its worker removes. */
+  public static String taskText(Task t, List<GcFiles> files, long nowMs) {
     List<String[]> kv = new ArrayList<>();
     kv.add(new String[] {"task", Long.toString(t.getId())});
     kv.add(new String[] {"type", type(t.getType())});
@@ -196,11 +203,28 @@ public final class DataTasksOutput {
       kv.add(new String[] {"took", DataCoordOutput.age(t.getEndedMs() - t.getStartedMs())});
     }
     kv.add(new String[] {"reason", orDash(t.getReason())});
+    for (GcFiles f : files) {
+      kv.add(new String[] {"files of " + f.getSegmentId(), f.getBinlogIdsCount() + f.getDeltalogIdsCount()
+          + f.getStatslogIdsCount() + f.getIndexFileIdsCount() == 0 ? "- (collected)"
+          : "binlogs " + all(f.getBinlogIdsList()) + "; deltalogs " + all(f.getDeltalogIdsList()) + "; statslogs "
+              + all(f.getStatslogIdsList()) + "; index files " + all(f.getIndexFileIdsList())});
+    }
     return keyValues(kv);
   }
 
   public static JsonObject taskJson(Task t) {
     return DataCoordOutput.proto(t);
+  }
+
+  /** The task's fields, and for a GC task {@code gcFiles}: per segment its log and index file ids. */
+  public static JsonObject taskJson(TaskList d) {
+    JsonObject o = taskJson(d.getTasks(0));
+    if (d.getGcFilesCount() > 0) {
+      JsonArray files = new JsonArray();
+      d.getGcFilesList().forEach(f -> files.add(DataCoordOutput.proto(f)));
+      o.add("gcFiles", files);
+    }
+    return o;
   }
 
   /** {@code key: value} lines with the values aligned, no trailing newline. */

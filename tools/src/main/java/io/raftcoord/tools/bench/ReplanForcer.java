@@ -1,0 +1,60 @@
+package io.raftcoord.tools.bench;
+
+import io.raftcoord.client.CoordClient;
+import io.raftcoord.proto.datatasks.DataTasksSettings;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Makes the leader's compaction and index planners walk every collection each round: they skip a
+ * collection whose segments, tasks and settings are those of a round that planned nothing, so
+ * while one runs, compactable_proportion_permille alternates between {@code base} and
+ * {@code base + 1} every {@value #PERIOD_MS} ms (a setting that only matters for mix leftovers)
+ * and is left at {@code base} by {@link #close}.
+ */
+final class ReplanForcer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplanForcer.class);
+  static final long PERIOD_MS = 500;
+
+  private final CoordClient client;
+  private final int base;
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "bench-replan-forcer");
+    t.setDaemon(true);
+    return t;
+  });
+  private boolean odd;
+
+  ReplanForcer(CoordClient client, int base) {
+    this.client = client;
+    this.base = base;
+    timer.scheduleWithFixedDelay(this::flip, PERIOD_MS, PERIOD_MS, TimeUnit.MILLISECONDS);
+  }
+
+  private void flip() {
+    odd = !odd;
+    set(base + (odd ? 1 : 0));
+  }
+
+  private void set(int permille) {
+    try {
+      client.dataTasks().setSettings(DataTasksSettings.newBuilder().setCompactableProportionPermille(permille).build());
+    } catch (RuntimeException e) {
+      LOG.debug("setting compactable_proportion_permille failed: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    timer.shutdownNow();
+    try {
+      timer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    set(base);
+  }
+}
