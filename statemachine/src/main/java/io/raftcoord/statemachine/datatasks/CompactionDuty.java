@@ -17,7 +17,8 @@ import java.util.Map;
  * on. When each last ran is leader-local: a new leader runs both at once, which plans nothing twice
  * because apply refuses inputs an open task holds. The planners are pure functions of a
  * collection's segments, its tasks and builds and the settings (no clock), so a collection whose
- * change stamps and settings are those of a round that planned nothing for it is skipped.
+ * change stamps and settings are those of a round that planned nothing for it is skipped. A round
+ * plans at most {@code max_tasks_per_round} compactions; what is left is planned next round.
  */
 final class CompactionDuty implements LeaderDuty {
   private final DataTasksTable table;
@@ -73,7 +74,11 @@ final class CompactionDuty implements LeaderDuty {
     List<PlannedCompaction> plans = new ArrayList<>();
     List<Long> collections = data.collectionsWithSegments();
     quiet.keySet().retainAll(collections);
+    int max = s.getMaxTasksPerRound();
     for (long collection : collections) {
+      if (plans.size() >= max) {
+        break; // the rest next round: one round's proposals must not keep the scheduler waiting
+      }
       Quiet now = new Quiet(data.changeStamp(collection), table.changeStamp(collection), s,
           data.settings().getMaxSegmentBytes(), mix, l0);
       Quiet last = quiet.get(collection);
@@ -88,6 +93,9 @@ final class CompactionDuty implements LeaderDuty {
         quiet.remove(collection);
         plans.addAll(planned);
       }
+    }
+    if (plans.size() > max) {
+      plans = plans.subList(0, max);
     }
     List<Command> out = new ArrayList<>();
     for (int i = 0; i < plans.size(); i += CompactionControl.MAX_PLANS) {

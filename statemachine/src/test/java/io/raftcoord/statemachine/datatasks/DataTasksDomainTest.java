@@ -525,6 +525,24 @@ class DataTasksDomainTest {
   }
 
   @Test
+  void aCompactionRoundPlansAtMostMaxTasksPerRoundAndTheRestNextRound() {
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setMixIntervalMs(100)
+        .setMaxTasksPerRound(2)).build());
+    List<Long> halfDeleted = List.of(flushed(800, 400, SegmentLevel.L1, 10), flushed(800, 400, SegmentLevel.L1, 20),
+        flushed(800, 400, SegmentLevel.L1, 30));
+    for (var c : f.plan("datatasks-compaction")) {
+      assertEquals(ErrorCode.OK, f.run(c).getCode());
+    }
+    assertEquals(2, tasks(TaskType.SINGLE_COMPACTION).size(), "two per round");
+    f.clock.addAndGet(1000);
+    for (var c : f.plan("datatasks-compaction")) {
+      assertEquals(ErrorCode.OK, f.run(c).getCode());
+    }
+    assertEquals(halfDeleted, tasks(TaskType.SINGLE_COMPACTION).stream().map(t -> t.getSegments(0)).sorted().toList(),
+        "the third the next round, none twice");
+  }
+
+  @Test
   void stateIsTheSameAfterAReopen() {
     flushed(100, 0, SegmentLevel.L1, 10);
     flushed(100, 0, SegmentLevel.L1, 20);

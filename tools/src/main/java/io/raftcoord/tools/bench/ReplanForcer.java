@@ -11,13 +11,13 @@ import org.slf4j.LoggerFactory;
 /**
  * Makes the leader's compaction and index planners walk every collection each round: they skip a
  * collection whose segments, tasks and settings are those of a round that planned nothing, so
- * while one runs, compactable_proportion_permille alternates between {@code base} and
- * {@code base + 1} every {@value #PERIOD_MS} ms (a setting that only matters for mix leftovers)
- * and is left at {@code base} by {@link #close}.
+ * while one runs, compactable_proportion_permille steps through 40 values from {@code base}
+ * every {@value #PERIOD_MS} ms (a setting that only matters for mix leftovers; no value comes
+ * back within a one-second round) and is left at {@code base} by {@link #close}.
  */
 final class ReplanForcer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplanForcer.class);
-  static final long PERIOD_MS = 500;
+  static final long PERIOD_MS = 250;
 
   private final CoordClient client;
   private final int base;
@@ -26,7 +26,7 @@ final class ReplanForcer implements AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private boolean odd;
+  private int step;
 
   ReplanForcer(CoordClient client, int base) {
     this.client = client;
@@ -35,8 +35,8 @@ final class ReplanForcer implements AutoCloseable {
   }
 
   private void flip() {
-    odd = !odd;
-    set(base + (odd ? 1 : 0));
+    step = (step + 1) % 40;
+    set(base > 900 ? base - step : base + step); // within the setting's bounds 0..1000
   }
 
   private void set(int permille) {

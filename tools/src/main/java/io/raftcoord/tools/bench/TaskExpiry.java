@@ -36,9 +36,9 @@ final class TaskExpiry {
   }
 
   List<Returned> run(TaskFleet fleet, int k, long waitMs) {
-    // Halting idle workers would measure nothing: wait (up to 10 s) until some hold tasks.
+    // Halting idle workers would measure nothing: wait (up to 60 s) until some hold tasks.
     Map<Long, Integer> executing = executingByNode();
-    for (int i = 0; i < 100 && executing.isEmpty(); i++) {
+    for (int i = 0; i < 600 && executing.isEmpty(); i++) {
       ClosedLoop.sleepQuietly(100);
       executing = executingByNode();
     }
