@@ -3,6 +3,7 @@ package io.raftcoord.tools.bench;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import io.raftcoord.client.CoordClient;
+import io.raftcoord.client.CoordException;
 import io.raftcoord.proto.datacoord.DataCoordSettings;
 import io.raftcoord.proto.datatasks.DataTasksSettings;
 import io.raftcoord.proto.datatasks.IndexDescription;
@@ -143,12 +144,20 @@ final class TasksBench {
       long indexed = 0;
       long total = 0;
       long pending = 0;
-      for (SegmentCollections.Coll c : fill.big()) {
-        for (IndexDescription d : client.dataTasks().describeIndexes(plan.db(), c.name(), INDEX).getIndexesList()) {
-          indexed += d.getIndexedRows();
-          total += d.getTotalRows();
-          pending += d.getPendingTasks();
+      try {
+        for (SegmentCollections.Coll c : fill.big()) {
+          for (IndexDescription d : client.dataTasks().describeIndexes(plan.db(), c.name(), INDEX).getIndexesList()) {
+            indexed += d.getIndexedRows();
+            total += d.getTotalRows();
+            pending += d.getPendingTasks();
+          }
         }
+      } catch (CoordException e) {
+        if (!e.outcomeUnknown()) {
+          throw e;
+        }
+        out.log("tasks: an index progress read got no answer (%s); asking again", e.getMessage());
+        continue;
       }
       double s = (System.nanoTime() - t0) / 1e9;
       if (indexed == total) {
