@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -29,8 +30,8 @@ final class CompactionGroups {
   record Groups(List<CompactionGroup> forMix, List<CompactionGroup> forL0) {}
 
   static Groups of(long collectionId, DataCoordTable data, DataTasksTable tasks) {
-    List<Long> indexes = tasks.indexesOf(collectionId).stream().map(io.raftcoord.proto.datatasks.IndexInfo::getId)
-        .toList();
+    List<Set<Long>> indexes = tasks.indexesOf(collectionId).stream().map(i -> tasks.builtSegments(i.getId())).toList();
+    boolean anyHeld = tasks.anyHeld();
     long expected = data.settings().getMaxSegmentBytes();
     long small = expected * tasks.settings().getSmallProportionPermille() / 1000;
     Map<String, Acc> unordered = new HashMap<>();
@@ -42,7 +43,7 @@ final class CompactionGroups {
       if (s.getState() != SegmentState.FLUSHED) {
         continue;
       }
-      Optional<Task> holder = tasks.holder(s.getId()).flatMap(tasks::task);
+      Optional<Task> holder = anyHeld ? tasks.holder(s.getId()).flatMap(tasks::task) : Optional.empty();
       boolean l0 = s.getLevel() == SegmentLevel.L0;
       if (holder.isPresent()) {
         if (holder.get().getType() == TaskType.L0_COMPACTION) {
@@ -56,7 +57,7 @@ final class CompactionGroups {
       (l0 ? a.l0 : a.l1).add(s);
       // Only what a single (deletes) or mix (small) compaction could take goes to the mix group:
       // the planners skip the rest anyway, and at a million segments it is most of them.
-      if (!l0 && (s.getDeltalogEntries() > 0 || MixPlanner.size(s) < small) && builtAll(tasks, s.getId(), indexes)) {
+      if (!l0 && (s.getDeltalogEntries() > 0 || MixPlanner.size(s) < small) && builtAll(s.getId(), indexes)) {
         a.indexed.add(s);
       }
     }
@@ -72,9 +73,10 @@ final class CompactionGroups {
     return new Groups(mix, l0);
   }
 
-  private static boolean builtAll(DataTasksTable tasks, long segmentId, List<Long> indexes) {
-    for (long i : indexes) {
-      if (!tasks.built(segmentId, i)) {
+  /** Whether every index's built set holds the segment (true when the collection has none). */
+  private static boolean builtAll(long segmentId, List<Set<Long>> builtByIndex) {
+    for (Set<Long> built : builtByIndex) {
+      if (!built.contains(segmentId)) {
         return false;
       }
     }

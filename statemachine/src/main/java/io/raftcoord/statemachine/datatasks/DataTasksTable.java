@@ -301,6 +301,17 @@ public final class DataTasksTable {
     return s != null && s.contains(segmentId);
   }
 
+  /** The segments with a finished build of this index (a read-only view; empty if none). */
+  public Set<Long> builtSegments(long indexId) {
+    Set<Long> s = builtByIndex.get(indexId);
+    return s == null ? Set.of() : Collections.unmodifiableSet(s);
+  }
+
+  /** Whether an open compaction or GC task holds any segment at all. */
+  public boolean anyHeld() {
+    return !heldBy.isEmpty();
+  }
+
   /** Segments with a finished build of this index. */
   public int builtCount(long indexId) {
     Set<Long> s = builtByIndex.get(indexId);

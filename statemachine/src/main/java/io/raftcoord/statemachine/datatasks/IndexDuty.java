@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Milvus's index inspector as a leader duty: every second, each (FLUSHED L1/L2 segment with rows,
@@ -65,12 +66,13 @@ final class IndexDuty implements LeaderDuty {
       }
       int before = planned;
       boolean walkedAll = true;
+      Set<Long> built = table.builtSegments(index.getId());
       for (Segment s : data.ofCollection(index.getCollectionId()).values()) {
         if (planned >= max) {
           walkedAll = false;
           break;
         }
-        if (IndexControl.buildable(s) && !table.built(s.getId(), index.getId())
+        if (IndexControl.buildable(s) && !built.contains(s.getId())
             && table.buildTask(s.getId(), index.getId()).isEmpty()) {
           b.addBuilds(PlanIndexBuilds.Build.newBuilder().setSegmentId(s.getId()).setIndexId(index.getId()));
           planned++;

@@ -17,17 +17,21 @@ import java.util.Set;
 
 /**
  * The expiry phase of {@code bench.sh tasks}: the K workers holding the most EXECUTING tasks are
- * halted at once (no more heartbeats, polls or reports, as if killed), and each is watched every
- * {@value #POLL_MS} ms until its session is no longer live and no task is EXECUTING on it: that
- * is when all its tasks are back in the queue (apply returns them in the entry that expires the
- * session). Its time counts from the halt; the session TTL counts from the last acknowledged
- * heartbeat, up to one interval earlier.
+ * halted at once (no more heartbeats, polls or reports, as if killed). Apply returns a worker's
+ * tasks to the queue in the entry that expires its session, so its time is that entry's stamp
+ * (the leader's clock, from the SESSION_EXPIRED change event) minus the halt (this host's clock,
+ * which local replicas share); a poll every {@value #POLL_MS} ms confirms that no task is left
+ * EXECUTING on it (under load a poll round takes longer than that). The session TTL counts from
+ * the last acknowledged heartbeat, up to one interval before the halt.
  */
 final class TaskExpiry {
   static final long POLL_MS = 50;
 
-  /** One halted worker: tasks it held at the halt, most seen later, and when all were back (-1: never). */
-  record Returned(long serverId, long ackAgeMs, int heldAtHalt, int maxHeld, long returnedMs) {}
+  /**
+   * One halted worker: tasks it held at the halt, the most seen later, when the entry that expired
+   * it was stamped and when a poll saw none left (ms after the halt; -1: never).
+   */
+  record Returned(long serverId, long ackAgeMs, int heldAtHalt, int maxHeld, long returnedMs, long confirmedMs) {}
 
   private final CoordClient client;
 
@@ -36,6 +40,12 @@ final class TaskExpiry {
   }
 
   List<Returned> run(TaskFleet fleet, int k, long waitMs) {
+    try (SessionEvents events = SessionEvents.start(client)) {
+      return run(fleet, k, waitMs, events);
+    }
+  }
+
+  private List<Returned> run(TaskFleet fleet, int k, long waitMs, SessionEvents events) {
     // Halting idle workers would measure nothing: wait (up to 60 s) until some hold tasks.
     Map<Long, Integer> executing = executingByNode();
     for (int i = 0; i < 600 && executing.isEmpty(); i++) {
@@ -51,6 +61,8 @@ final class TaskExpiry {
     }
     pick.sort(Comparator.comparingInt((TaskWorkerAgent w) -> -busy.getOrDefault(w.session().getServerId(), 0)));
     pick = pick.subList(0, Math.min(k, pick.size()));
+    int from = events.count();
+    long haltWallMs = System.currentTimeMillis();
     long t0 = System.nanoTime();
     Map<Long, Long> ackAge = new HashMap<>();
     for (TaskWorkerAgent w : pick) {
@@ -80,10 +92,16 @@ final class TaskExpiry {
       first = false;
       ClosedLoop.sleepQuietly(POLL_MS);
     }
+    Map<Long, Long> expiredMs = new HashMap<>();
+    for (SessionEvents.Expired e : events.since(from)) {
+      if (ackAge.containsKey(e.serverId())) {
+        expiredMs.putIfAbsent(e.serverId(), e.stampMs() - haltWallMs);
+      }
+    }
     List<Returned> out = new ArrayList<>();
     for (long id : ackAge.keySet()) {
       out.add(new Returned(id, ackAge.get(id), atHalt.getOrDefault(id, 0), maxHeld.getOrDefault(id, 0),
-          done.getOrDefault(id, -1L)));
+          done.containsKey(id) ? expiredMs.getOrDefault(id, -1L) : -1L, done.getOrDefault(id, -1L)));
     }
     out.sort(Comparator.comparingLong(Returned::serverId));
     return out;

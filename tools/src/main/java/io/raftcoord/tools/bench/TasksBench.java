@@ -230,10 +230,12 @@ final class TasksBench {
       j.addProperty("maxHeld", x.maxHeld());
       j.addProperty("ackAgeMs", x.ackAgeMs());
       j.addProperty("returnedMs", x.returnedMs() < 0 ? null : x.returnedMs());
+      j.addProperty("confirmedMs", x.confirmedMs() < 0 ? null : x.confirmedMs());
       a.add(j);
       t.append(String.format(Locale.ROOT, "%n  worker %d: %d tasks at the halt (at most %d), all back in the queue %s",
           x.serverId(), x.heldAtHalt(), x.maxHeld(), x.returnedMs() < 0 ? "NEVER within the wait"
-              : String.format(Locale.ROOT, "%.2f s after the halt", x.returnedMs() / 1000.0)));
+              : String.format(Locale.ROOT, "%.2f s after the halt (the entry that expired it; a poll saw none left at"
+                  + " %.2f s)", x.returnedMs() / 1000.0, x.confirmedMs() / 1000.0)));
     }
     o.add("workers", a);
     o.addProperty("medianMs", BenchOutput.round1(Stats.median(times)));
