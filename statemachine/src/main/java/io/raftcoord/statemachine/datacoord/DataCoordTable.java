@@ -7,6 +7,7 @@ import io.raftcoord.proto.datacoord.DataCoordSettings;
 import io.raftcoord.proto.datacoord.FieldBinlog;
 import io.raftcoord.proto.datacoord.Segment;
 import io.raftcoord.proto.datacoord.SegmentBinlogs;
+import io.raftcoord.proto.datacoord.SegmentLevel;
 import io.raftcoord.proto.datacoord.SegmentState;
 import io.raftcoord.statemachine.store.Bytes;
 import io.raftcoord.statemachine.store.ColumnFamily;
@@ -48,6 +49,14 @@ public final class DataCoordTable {
   private final Map<String, NavigableMap<Long, Segment>> activeByChannel = new HashMap<>();
   /** DROPPED segments by collection: what garbage collection looks at, without walking the rest. */
   private final Map<Long, NavigableMap<Long, Segment>> droppedByCollection = new HashMap<>();
+  /** FLUSHED L1/L2 segments by collection, by {@link #compactionSize} then id: the small ones without a walk. */
+  private final Map<Long, TreeMap<Long, TreeMap<Long, Segment>>> flushedBySize = new HashMap<>();
+  /** FLUSHED L1/L2 segments with deletes, by collection. */
+  private final Map<Long, TreeMap<Long, Segment>> flushedWithDeletes = new HashMap<>();
+  /** FLUSHED L0 segments per collection. */
+  private final Map<Long, Integer> flushedL0 = new HashMap<>();
+  /** Active segments by collection. */
+  private final Map<Long, TreeMap<Long, Segment>> activeByCollection = new HashMap<>();
   /** Compaction results by input: the segments whose {@code compaction_from} names it. */
   private final Map<Long, List<Long>> resultsOf = new HashMap<>();
   /** Leader-side change stamps per collection (see {@link #changeStamp}); never reset, so never reused. */
@@ -67,6 +76,10 @@ public final class DataCoordTable {
     byId.clear();
     dropped = 0;
     droppedByCollection.clear();
+    flushedBySize.clear();
+    flushedWithDeletes.clear();
+    flushedL0.clear();
+    activeByCollection.clear();
     resultsOf.clear();
     stamps.clear();
     loadStamp = ++stamp;
@@ -264,9 +277,20 @@ public final class DataCoordTable {
 
   /** The planners' indexes of {@code s}: its collection's stamp, the DROPPED set, compaction results. */
   private void indexDerived(Segment s) {
-    stamps.put(s.getCollectionId(), ++stamp);
+    long c = s.getCollectionId();
+    stamps.put(c, ++stamp);
     if (s.getState() == SegmentState.DROPPED) {
-      droppedByCollection.computeIfAbsent(s.getCollectionId(), c -> new TreeMap<>()).put(s.getId(), s);
+      droppedByCollection.computeIfAbsent(c, x -> new TreeMap<>()).put(s.getId(), s);
+    } else if (isActive(s)) {
+      activeByCollection.computeIfAbsent(c, x -> new TreeMap<>()).put(s.getId(), s);
+    } else if (s.getLevel() == SegmentLevel.L0) {
+      flushedL0.merge(c, 1, Integer::sum);
+    } else {
+      flushedBySize.computeIfAbsent(c, x -> new TreeMap<>()).computeIfAbsent(compactionSize(s), x -> new TreeMap<>())
+          .put(s.getId(), s);
+      if (s.getDeltalogEntries() > 0) {
+        flushedWithDeletes.computeIfAbsent(c, x -> new TreeMap<>()).put(s.getId(), s);
+      }
     }
     for (long from : s.getCompactionFromList()) {
       resultsOf.computeIfAbsent(from, x -> new ArrayList<>()).add(s.getId());
@@ -274,10 +298,17 @@ public final class DataCoordTable {
   }
 
   private void unindexDerived(Segment s) {
-    stamps.put(s.getCollectionId(), ++stamp);
-    NavigableMap<Long, Segment> d = droppedByCollection.get(s.getCollectionId());
-    if (d != null && d.remove(s.getId()) != null && d.isEmpty()) {
-      droppedByCollection.remove(s.getCollectionId());
+    long c = s.getCollectionId();
+    stamps.put(c, ++stamp);
+    removeFrom(droppedByCollection, c, s.getId());
+    removeFrom(activeByCollection, c, s.getId());
+    removeFrom(flushedWithDeletes, c, s.getId());
+    if (s.getState() == SegmentState.FLUSHED && s.getLevel() == SegmentLevel.L0) {
+      flushedL0.computeIfPresent(c, (x, n) -> n == 1 ? null : n - 1);
+    }
+    TreeMap<Long, TreeMap<Long, Segment>> bySize = flushedBySize.get(c);
+    if (bySize != null && removeFrom(bySize, compactionSize(s), s.getId()) && bySize.isEmpty()) {
+      flushedBySize.remove(c);
     }
     for (long from : s.getCompactionFromList()) {
       List<Long> r = resultsOf.get(from);
@@ -285,6 +316,50 @@ public final class DataCoordTable {
         resultsOf.remove(from);
       }
     }
+  }
+
+  /** Removes {@code id} from the map under {@code key}, and the map once empty; whether it was there. */
+  private static <K> boolean removeFrom(Map<K, ? extends NavigableMap<Long, Segment>> maps, K key, long id) {
+    NavigableMap<Long, Segment> m = maps.get(key);
+    if (m == null || m.remove(id) == null) {
+      return false;
+    }
+    if (m.isEmpty()) {
+      maps.remove(key);
+    }
+    return true;
+  }
+
+  /** What a segment weighs for compaction: its binlog bytes, or its rows at the estimated row size if more. */
+  public static long compactionSize(Segment s) {
+    return Math.max(s.getBinlogBytes(), s.getNumRows() * s.getRowBytes());
+  }
+
+  /** FLUSHED L1/L2 segments of the collection smaller than {@code bytes} ({@link #compactionSize}), any order. */
+  public List<Segment> flushedSmallerThan(long collectionId, long bytes) {
+    TreeMap<Long, TreeMap<Long, Segment>> bySize = flushedBySize.get(collectionId);
+    List<Segment> out = new ArrayList<>();
+    if (bySize != null) {
+      bySize.headMap(bytes, false).values().forEach(m -> out.addAll(m.values()));
+    }
+    return out;
+  }
+
+  /** FLUSHED L1/L2 segments of the collection with deletes, by id. */
+  public NavigableMap<Long, Segment> flushedWithDeletes(long collectionId) {
+    NavigableMap<Long, Segment> m = flushedWithDeletes.get(collectionId);
+    return m == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(m);
+  }
+
+  /** Whether the collection has a FLUSHED L0 segment. */
+  public boolean hasFlushedL0(long collectionId) {
+    return flushedL0.containsKey(collectionId);
+  }
+
+  /** The collection's active segments (GROWING, SEALED, FLUSHING, IMPORTING) by id. */
+  public NavigableMap<Long, Segment> activeOf(long collectionId) {
+    NavigableMap<Long, Segment> m = activeByCollection.get(collectionId);
+    return m == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(m);
   }
 
   /**

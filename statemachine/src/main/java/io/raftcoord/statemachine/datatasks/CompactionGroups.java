@@ -30,6 +30,46 @@ final class CompactionGroups {
   record Groups(List<CompactionGroup> forMix, List<CompactionGroup> forL0) {}
 
   static Groups of(long collectionId, DataCoordTable data, DataTasksTable tasks) {
+    return data.hasFlushedL0(collectionId) ? walk(collectionId, data, tasks) : withoutL0(collectionId, data, tasks);
+  }
+
+  /**
+   * A collection without FLUSHED L0 segments has no L0 work and no open L0 task (its inputs would
+   * be FLUSHED L0 segments), so only the single and mix candidates matter: the small segments and
+   * those with deletes, read from DataCoord's indexes instead of a walk of every segment. Gives
+   * the same plans as {@link #walk}: channels in name order, candidates in id order.
+   */
+  static Groups withoutL0(long collectionId, DataCoordTable data, DataTasksTable tasks) {
+    List<Set<Long>> indexes = tasks.indexesOf(collectionId).stream().map(i -> tasks.builtSegments(i.getId())).toList();
+    boolean anyHeld = tasks.anyHeld();
+    long expected = data.settings().getMaxSegmentBytes();
+    long small = expected * tasks.settings().getSmallProportionPermille() / 1000;
+    Map<Long, Segment> candidates = new TreeMap<>(data.flushedWithDeletes(collectionId));
+    data.flushedSmallerThan(collectionId, small).forEach(x -> candidates.put(x.getId(), x));
+    Map<String, Acc> byChannel = new TreeMap<>();
+    for (Segment s : data.activeOf(collectionId).values()) {
+      Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
+      if (s.getState() == SegmentState.GROWING && s.hasStartPosition()) {
+        a.earliestGrowing = Math.min(a.earliestGrowing, s.getStartPosition().getTimestamp());
+      }
+    }
+    for (Segment s : candidates.values()) {
+      Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
+      if (anyHeld && tasks.holder(s.getId()).isPresent()) {
+        continue;
+      }
+      if (builtAll(s.getId(), indexes)) {
+        a.indexed.add(s);
+      }
+    }
+    List<CompactionGroup> mix = new ArrayList<>();
+    byChannel.forEach((channel, a) -> mix.add(new CompactionGroup(collectionId, channel, a.indexed, List.of(),
+        a.earliestGrowing, expected, false)));
+    return new Groups(mix, List.of());
+  }
+
+  /** Every segment of the collection once: what L0 planning needs (its targets are every free L1 segment). */
+  static Groups walk(long collectionId, DataCoordTable data, DataTasksTable tasks) {
     List<Set<Long>> indexes = tasks.indexesOf(collectionId).stream().map(i -> tasks.builtSegments(i.getId())).toList();
     boolean anyHeld = tasks.anyHeld();
     long expected = data.settings().getMaxSegmentBytes();

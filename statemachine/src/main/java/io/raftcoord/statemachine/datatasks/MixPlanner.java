@@ -4,6 +4,7 @@ import io.raftcoord.proto.datacoord.Segment;
 import io.raftcoord.proto.datatasks.DataTasksSettings;
 import io.raftcoord.proto.datatasks.PlannedCompaction;
 import io.raftcoord.proto.datatasks.TaskType;
+import io.raftcoord.statemachine.datacoord.DataCoordTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -119,6 +120,6 @@ final class MixPlanner {
   }
 
   static long size(Segment s) {
-    return Math.max(s.getBinlogBytes(), s.getNumRows() * s.getRowBytes());
+    return DataCoordTable.compactionSize(s);
   }
 }

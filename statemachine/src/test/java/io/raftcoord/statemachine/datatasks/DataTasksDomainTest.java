@@ -543,6 +543,41 @@ class DataTasksDomainTest {
   }
 
   @Test
+  void withoutL0TheIndexedCandidatesPlanWhatAWalkOfEverySegmentPlans() {
+    java.util.Random r = new java.util.Random(7);
+    for (int i = 0; i < 40; i++) {
+      long rows = 50 + r.nextInt(900);
+      flushed(rows, r.nextInt(4) == 0 ? r.nextInt((int) rows) : 0, SegmentLevel.L1, 10 + i);
+    }
+    // A growing segment, held ones (a manual compaction in flight) and a compacted (DROPPED) pair.
+    f.ok(AssignSegments.newBuilder().addRequests(SegmentRequest.newBuilder().setCollectionId(coll.getId())
+        .setPartitionId(coll.getPartitions(0).getId()).setChannel(channel()).setRows(10)).build());
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setMaxSegmentsPerPlan(2)
+        .setMinSegmentsToMerge(2)).build());
+    long first = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
+    slots(node, 64, 64);
+    scheduleRound();
+    tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(first)
+        .addResults(CompactedSegment.newBuilder().setNumRows(1)).build());
+    for (int i = 0; i < 20; i++) { // free ones beside those the trigger's other tasks hold
+      long rows = 50 + r.nextInt(900);
+      flushed(rows, r.nextInt(4) == 0 ? r.nextInt((int) rows) : 0, SegmentLevel.L1, 100 + i);
+    }
+    for (int round = 0; round < 2; round++) {
+      assertFalse(f.table().hasFlushedL0(coll.getId()));
+      DataTasksSettings s = table().settings();
+      for (boolean force : List.of(false, true)) {
+        assertEquals(CompactionPlanner.plan(CompactionGroups.walk(coll.getId(), f.table(), table()), s, true, true, force,
+            "t"), CompactionPlanner.plan(CompactionGroups.withoutL0(coll.getId(), f.table(), table()), s, true, true,
+            force, "t"), "round " + round + " force " + force);
+      }
+      assertFalse(CompactionPlanner.plan(CompactionGroups.withoutL0(coll.getId(), f.table(), table()), s, true, false,
+          true, "t").isEmpty(), "something to compare");
+      f.reopen(); // the indexes rebuilt from the store plan the same
+    }
+  }
+
+  @Test
   void stateIsTheSameAfterAReopen() {
     flushed(100, 0, SegmentLevel.L1, 10);
     flushed(100, 0, SegmentLevel.L1, 20);

@@ -28,7 +28,7 @@ final class TaskExpiry {
   static final long POLL_MS = 50;
 
   /**
-   * One halted worker: tasks it held at the halt, the most seen later, when the entry that expired
+   * One halted worker: EXECUTING tasks it held just before the halt, the most a poll saw after, when the entry that expired
    * it was stamped and when a poll saw none left (ms after the halt; -1: never).
    */
   record Returned(long serverId, long ackAgeMs, int heldAtHalt, int maxHeld, long returnedMs, long confirmedMs) {}
@@ -65,31 +65,27 @@ final class TaskExpiry {
     long haltWallMs = System.currentTimeMillis();
     long t0 = System.nanoTime();
     Map<Long, Long> ackAge = new HashMap<>();
+    Map<Long, Integer> atHalt = new HashMap<>();
     for (TaskWorkerAgent w : pick) {
       ackAge.put(w.session().getServerId(), w.nodeAgent().lastAckAgeMs());
+      atHalt.put(w.session().getServerId(), busy.getOrDefault(w.session().getServerId(), 0));
       w.halt();
     }
-    Map<Long, Integer> atHalt = new HashMap<>();
     Map<Long, Integer> maxHeld = new HashMap<>();
     Map<Long, Long> done = new HashMap<>();
     Set<Long> watching = new HashSet<>(ackAge.keySet());
-    boolean first = true;
     while (!watching.isEmpty() && (System.nanoTime() - t0) / 1_000_000 < waitMs) {
       Set<Long> live = liveWorkers();
       long nowMs = (System.nanoTime() - t0) / 1_000_000;
       for (long id : new ArrayList<>(watching)) {
         int held = client.dataTasks().tasks(ListTasks.newBuilder().setNodeId(id).addStates(TaskState.EXECUTING)
             .setLimit(10_000).build()).getTasksCount();
-        if (first) {
-          atHalt.put(id, held);
-        }
         maxHeld.merge(id, held, Math::max);
         if (held == 0 && !live.contains(id)) {
           done.put(id, nowMs);
           watching.remove(id);
         }
       }
-      first = false;
       ClosedLoop.sleepQuietly(POLL_MS);
     }
     Map<Long, Long> expiredMs = new HashMap<>();

@@ -232,7 +232,7 @@ final class TasksBench {
       j.addProperty("returnedMs", x.returnedMs() < 0 ? null : x.returnedMs());
       j.addProperty("confirmedMs", x.confirmedMs() < 0 ? null : x.confirmedMs());
       a.add(j);
-      t.append(String.format(Locale.ROOT, "%n  worker %d: %d tasks at the halt (at most %d), all back in the queue %s",
+      t.append(String.format(Locale.ROOT, "%n  worker %d: %d tasks EXECUTING at the halt (at most %d after), all back in the queue %s",
           x.serverId(), x.heldAtHalt(), x.maxHeld(), x.returnedMs() < 0 ? "NEVER within the wait"
               : String.format(Locale.ROOT, "%.2f s after the halt (the entry that expired it; a poll saw none left at"
                   + " %.2f s)", x.returnedMs() / 1000.0, x.confirmedMs() / 1000.0)));
@@ -246,18 +246,25 @@ final class TasksBench {
         Stats.median(times) / 1000, Stats.max(times) / 1000, ttlMs / 1000.0, t));
   }
 
+  /** Puts the settings back; a change whose outcome is unknown (a busy quorum) is sent again, twice at most. */
   private void restore(DataCoordSettings dc, DataTasksSettings dt) {
-    try {
-      client.dataTasks().setSettings(dt);
-      DataCoordSettings.Builder b = DataCoordSettings.newBuilder().setMaxSegmentBytes(dc.getMaxSegmentBytes());
-      if (!plan.keep()) {
-        b.setMaxSegments(dc.getMaxSegments());
+    DataCoordSettings.Builder b = DataCoordSettings.newBuilder().setMaxSegmentBytes(dc.getMaxSegmentBytes());
+    if (!plan.keep()) {
+      b.setMaxSegments(dc.getMaxSegments());
+    }
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.dataTasks().setSettings(dt);
+        client.dataCoord().setSettings(b.build());
+        out.log("tasks: DataCoord and task settings put back");
+        return;
+      } catch (RuntimeException e) {
+        if (!(e instanceof CoordException ce && ce.outcomeUnknown()) || attempt == 3) {
+          LOG.warn("could not put the settings back ({}); set them again with coordctl datatasks settings and"
+              + " DataCoordClient.setSettings", e.toString());
+          return;
+        }
       }
-      client.dataCoord().setSettings(b.build());
-      out.log("tasks: DataCoord and task settings put back");
-    } catch (RuntimeException e) {
-      LOG.warn("could not put the settings back ({}); set them again with coordctl datatasks settings and"
-          + " DataCoordClient.setSettings", e.toString());
     }
   }
 }
