@@ -388,6 +388,20 @@ class DataTasksDomainTest {
     assertTrue(table().holder(t.getSegments(0)).isEmpty(), "a failed task lets its segments go");
   }
 
+  /** The channel's checkpoint moves to ts 100, a second passes, and one GC round plans one task: its id. */
+  private long checkpointAndPlanGc() {
+    f.ok(io.raftcoord.proto.datacoord.SaveChannelCheckpoints.newBuilder().setNode(ref(node))
+        .addCheckpoints(io.raftcoord.proto.datacoord.ChannelCheckpoint.newBuilder().setChannel(channel())
+            .setPosition(Position.newBuilder().setTimestamp(100))).build());
+    f.clock.addAndGet(1000);
+    List<io.raftcoord.proto.Command> gc = f.plan("datatasks-gc");
+    assertEquals(1, gc.size());
+    CommandReply planned = f.run(gc.get(0));
+    assertEquals(ErrorCode.OK, planned.getCode(), planned::getMessage);
+    long gcTask = DataCoordFixture.unpack(planned.getDomain(), DataTasksReply.class).getTaskIds(0);
+    return gcTask;
+  }
+
   @Test
   void gcRemovesDroppedSegmentsOnceTheWorkerConfirmsAndDropCollectionTakesTasksAndIndexes() {
     long a = flushed(100, 0, SegmentLevel.L1, 10);
@@ -402,15 +416,7 @@ class DataTasksDomainTest {
         .addResults(CompactedSegment.newBuilder().setNumRows(300)).build());
     // The inputs' checkpoints (ts 11..31) are above the channel's (none yet): nothing to collect.
     assertTrue(f.plan("datatasks-gc").isEmpty());
-    f.ok(io.raftcoord.proto.datacoord.SaveChannelCheckpoints.newBuilder().setNode(ref(node))
-        .addCheckpoints(io.raftcoord.proto.datacoord.ChannelCheckpoint.newBuilder().setChannel(channel())
-            .setPosition(Position.newBuilder().setTimestamp(100))).build());
-    f.clock.addAndGet(1000);
-    List<io.raftcoord.proto.Command> gc = f.plan("datatasks-gc");
-    assertEquals(1, gc.size());
-    CommandReply planned = f.run(gc.get(0));
-    assertEquals(ErrorCode.OK, planned.getCode(), planned::getMessage);
-    long gcTask = DataCoordFixture.unpack(planned.getDomain(), DataTasksReply.class).getTaskIds(0);
+    long gcTask = checkpointAndPlanGc();
     assertEquals(List.of(a, b, c), task(gcTask).getSegmentsList());
     scheduleRound();
     assertTrue(f.table().segment(a).isPresent(), "nothing goes before the worker confirms");
@@ -462,15 +468,7 @@ class DataTasksDomainTest {
     tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(compaction)
         .addResults(CompactedSegment.newBuilder().setNumRows(190)).build());
     buildAll.run(); // the result's build: GC waits for the results to be indexed
-    f.ok(io.raftcoord.proto.datacoord.SaveChannelCheckpoints.newBuilder().setNode(ref(node))
-        .addCheckpoints(io.raftcoord.proto.datacoord.ChannelCheckpoint.newBuilder().setChannel(channel())
-            .setPosition(Position.newBuilder().setTimestamp(100))).build());
-    f.clock.addAndGet(1000);
-    List<io.raftcoord.proto.Command> gc = f.plan("datatasks-gc");
-    assertEquals(1, gc.size());
-    CommandReply planned = f.run(gc.get(0));
-    assertEquals(ErrorCode.OK, planned.getCode(), planned::getMessage);
-    long gcTask = DataCoordFixture.unpack(planned.getDomain(), DataTasksReply.class).getTaskIds(0);
+    long gcTask = checkpointAndPlanGc();
 
     TaskList described = f.read(DescribeTask.newBuilder().setTaskId(gcTask).build(), TaskList.class);
     assertEquals(List.of(a, b), described.getGcFilesList().stream().map(GcFiles::getSegmentId).toList());

@@ -4,27 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Flag validation and output of the load generator; nothing here reaches a quorum. */
 class BenchTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Bench.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static BenchRun run(String... args) {
+    return BenchRun.of(args);
   }
 
-  private static void assertUsage(Run r, String fragment) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains(fragment), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
+  private static void assertUsage(BenchRun r, String fragment) {
+    r.assertUsage(fragment);
   }
 
   @Test

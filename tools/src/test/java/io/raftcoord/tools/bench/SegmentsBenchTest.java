@@ -9,8 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.raftcoord.proto.datacoord.FieldBinlog;
 import io.raftcoord.tools.cli.CliSupport;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,19 +18,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Flags, plans and the pure parts of {@code bench.sh segments} and {@code segments-scale}; nothing reaches a quorum. */
 class SegmentsBenchTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Bench.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static BenchRun run(String... args) {
+    return BenchRun.of(args);
   }
 
-  private static void assertUsage(Run r, String fragment) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains(fragment), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
+  private static void assertUsage(BenchRun r, String fragment) {
+    r.assertUsage(fragment);
   }
 
   private static Bench bench(String workload) {

@@ -4,26 +4,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.gson.JsonObject;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Flags and the pure parts of {@code bench.sh tasks}; nothing reaches a quorum. */
 class TasksBenchTest {
-  private record Run(int code, String out, String err) {}
-
-  private static Run run(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = Bench.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-    return new Run(code, out.toString(), err.toString());
+  private static BenchRun run(String... args) {
+    return BenchRun.of(args);
   }
 
-  private static void assertUsage(Run r, String fragment) {
-    assertEquals(2, r.code(), r.err());
-    assertTrue(r.err().contains(fragment), r.err());
-    assertEquals(1, r.err().strip().lines().count(), r.err());
+  private static void assertUsage(BenchRun r, String fragment) {
+    r.assertUsage(fragment);
   }
 
   @Test
