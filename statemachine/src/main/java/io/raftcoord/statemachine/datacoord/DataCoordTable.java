@@ -50,7 +50,16 @@ public final class DataCoordTable {
   /** DROPPED segments by collection: what garbage collection looks at, without walking the rest. */
   private final Map<Long, NavigableMap<Long, Segment>> droppedByCollection = new HashMap<>();
   /** FLUSHED L1/L2 segments by collection, by {@link #compactionSize} then id: the small ones without a walk. */
-  private final Map<Long, TreeMap<Long, TreeMap<Long, Segment>>> flushedBySize = new HashMap<>();
+  private final Map<Long, TreeMap<SizeId, Segment>> flushedBySize = new HashMap<>();
+
+  /** A segment's place in {@link #flushedBySize}: one entry per segment, however many share a size. */
+  private record SizeId(long size, long id) implements Comparable<SizeId> {
+    @Override
+    public int compareTo(SizeId o) {
+      int c = Long.compare(size, o.size);
+      return c != 0 ? c : Long.compare(id, o.id);
+    }
+  }
   /** FLUSHED L1/L2 segments with deletes, by collection. */
   private final Map<Long, TreeMap<Long, Segment>> flushedWithDeletes = new HashMap<>();
   /** FLUSHED L0 segments per collection. */
@@ -286,8 +295,7 @@ public final class DataCoordTable {
     } else if (s.getLevel() == SegmentLevel.L0) {
       flushedL0.merge(c, 1, Integer::sum);
     } else {
-      flushedBySize.computeIfAbsent(c, x -> new TreeMap<>()).computeIfAbsent(compactionSize(s), x -> new TreeMap<>())
-          .put(s.getId(), s);
+      flushedBySize.computeIfAbsent(c, x -> new TreeMap<>()).put(new SizeId(compactionSize(s), s.getId()), s);
       if (s.getDeltalogEntries() > 0) {
         flushedWithDeletes.computeIfAbsent(c, x -> new TreeMap<>()).put(s.getId(), s);
       }
@@ -306,8 +314,8 @@ public final class DataCoordTable {
     if (s.getState() == SegmentState.FLUSHED && s.getLevel() == SegmentLevel.L0) {
       flushedL0.computeIfPresent(c, (x, n) -> n == 1 ? null : n - 1);
     }
-    TreeMap<Long, TreeMap<Long, Segment>> bySize = flushedBySize.get(c);
-    if (bySize != null && removeFrom(bySize, compactionSize(s), s.getId()) && bySize.isEmpty()) {
+    TreeMap<SizeId, Segment> bySize = flushedBySize.get(c);
+    if (bySize != null && bySize.remove(new SizeId(compactionSize(s), s.getId())) != null && bySize.isEmpty()) {
       flushedBySize.remove(c);
     }
     for (long from : s.getCompactionFromList()) {
@@ -318,16 +326,12 @@ public final class DataCoordTable {
     }
   }
 
-  /** Removes {@code id} from the map under {@code key}, and the map once empty; whether it was there. */
-  private static <K> boolean removeFrom(Map<K, ? extends NavigableMap<Long, Segment>> maps, K key, long id) {
+  /** Removes {@code id} from the map under {@code key}, and the map once empty. */
+  private static void removeFrom(Map<Long, ? extends NavigableMap<Long, Segment>> maps, long key, long id) {
     NavigableMap<Long, Segment> m = maps.get(key);
-    if (m == null || m.remove(id) == null) {
-      return false;
-    }
-    if (m.isEmpty()) {
+    if (m != null && m.remove(id) != null && m.isEmpty()) {
       maps.remove(key);
     }
-    return true;
   }
 
   /** What a segment weighs for compaction: its binlog bytes, or its rows at the estimated row size if more. */
@@ -337,12 +341,8 @@ public final class DataCoordTable {
 
   /** FLUSHED L1/L2 segments of the collection smaller than {@code bytes} ({@link #compactionSize}), any order. */
   public List<Segment> flushedSmallerThan(long collectionId, long bytes) {
-    TreeMap<Long, TreeMap<Long, Segment>> bySize = flushedBySize.get(collectionId);
-    List<Segment> out = new ArrayList<>();
-    if (bySize != null) {
-      bySize.headMap(bytes, false).values().forEach(m -> out.addAll(m.values()));
-    }
-    return out;
+    TreeMap<SizeId, Segment> bySize = flushedBySize.get(collectionId);
+    return bySize == null ? List.of() : new ArrayList<>(bySize.headMap(new SizeId(bytes, Long.MIN_VALUE), false).values());
   }
 
   /** FLUSHED L1/L2 segments of the collection with deletes, by id. */

@@ -15,9 +15,10 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Builds the planners' view of a collection's channels from committed state, walking the
- * collection's segments once. The mix groups hold only what a single or mix planner could take
- * (segments with deletes, or small ones), the L0 groups every unheld L1 segment. A channel where
+ * Builds the planners' view of a collection's channels from committed state: a collection with
+ * FLUSHED L0 segments is walked once, one without reads only its single and mix candidates from
+ * DataCoord's indexes. The mix groups hold only what a single or mix planner could take (segments
+ * with deletes, or small ones), the L0 groups every unheld L1 segment. A channel where
  * an L0 compaction is open takes no mix or single compaction, and one where any FLUSHED L1 segment
  * is held takes no L0 compaction, so that deletes never miss a segment that is being rewritten
  * (Milvus keeps the two apart per channel too). As with Milvus's {@code indexBasedCompaction}, a
