@@ -156,7 +156,8 @@ final class TasksBench {
         if (!e.outcomeUnknown()) {
           throw e;
         }
-        out.log("tasks: an index progress read got no answer (%s); asking again", e.getMessage());
+        out.log("tasks: an index progress read got no answer (%s); asking again in 2 s", e.getMessage());
+        ClosedLoop.sleepQuietly(2_000);
         continue;
       }
       double s = (System.nanoTime() - t0) / 1e9;
