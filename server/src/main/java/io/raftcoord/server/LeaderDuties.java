@@ -27,32 +27,36 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs the domains' leader duties while this replica leads: started when the leadership is ready
  * (an entry of its own term applied, so the state it plans from includes everything committed
- * before), stopped when it ends. Each round plans the due duties against the state machine and
- * proposes their commands to this replica's own Raft server, up to {@link #MAX_IN_FLIGHT} at a time
- * (each command is fenced in apply on its own, so their order does not matter), waiting for
- * every reply before the next duty. Knows nothing of any domain: what a duty plans and how apply fences it belong to the
+ * before), stopped when it ends. Every duty has a lane of its own (one thread): it plans the duty
+ * against the state machine and proposes the commands to this replica's own Raft server, up to
+ * {@link #MAX_IN_FLIGHT} at a time, waiting for every reply before it plans that duty again. Lanes
+ * never wait for each other, so a slow planner or a slow quorum for one duty never delays session
+ * expiry; each command is fenced in apply on its own, so their order across duties does not
+ * matter. Knows nothing of any domain: what a duty plans and how apply fences it belong to the
  * domain.
  */
 final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderDuties.class);
-  private static final long TICK_MS = 100;
+  /** How often new duties (a domain enabled by an apply-version upgrade) are looked for. */
+  private static final long DISCOVER_MS = 100;
+  /** The least pause between two runs of one duty, so that a duty due at once never spins. */
+  private static final long MIN_PAUSE_MS = 10;
   private static final long PROPOSE_TIMEOUT_MS = 5_000;
   static final int MAX_IN_FLIGHT = 32;
 
   private final CoordStateMachine stateMachine;
   private final RaftServer.Division division;
   private final LongSupplier clockMs;
-  private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "leader-duties");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService supervisor = daemonThread("leader-duties");
+  /** Each duty's lane and the leadership its run chain belongs to; changed by the supervisor only. */
+  private final Map<String, ScheduledExecutorService> lanes = new ConcurrentHashMap<>();
+  private final Map<String, Long> laneGeneration = new ConcurrentHashMap<>();
   private final ClientId clientId = ClientId.randomId();
   private final AtomicLong callId = new AtomicLong();
   private final AtomicLong generation = new AtomicLong();
-  private final Map<String, Long> nextDueMs = new ConcurrentHashMap<>();
   private final Map<String, DutyMetrics> metrics = new ConcurrentHashMap<>();
   private volatile long leaderSinceMs;
+  private volatile boolean closed;
 
   /** Counters of one duty, read by the admin endpoint. */
   static final class DutyMetrics {
@@ -70,13 +74,20 @@ final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable 
     this.clockMs = clockMs;
   }
 
+  private static ScheduledExecutorService daemonThread(String name) {
+    return Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
   @Override
   public void ready() {
     long gen = generation.incrementAndGet();
     leaderSinceMs = clockMs.getAsLong();
-    nextDueMs.clear();
     LOG.info("leadership ready: starting leader duties (round {})", gen);
-    exec.execute(() -> round(gen));
+    supervisor.execute(() -> discover(gen));
   }
 
   @Override
@@ -92,35 +103,54 @@ final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable 
     return metrics;
   }
 
-  private void round(long gen) {
-    if (gen != generation.get()) {
+  /** Starts a run chain for every duty without one in this leadership, then looks again later. */
+  private void discover(long gen) {
+    if (gen != generation.get() || closed) {
       return;
     }
     try {
-      long now = clockMs.getAsLong();
       for (String duty : stateMachine.dutyNames()) {
-        if (gen != generation.get()) {
-          return;
-        }
-        if (nextDueMs.getOrDefault(duty, 0L) > now) {
+        if (laneGeneration.getOrDefault(duty, -1L) == gen) {
           continue;
         }
-        DutyMetrics m = metrics.computeIfAbsent(duty, d -> new DutyMetrics());
-        long start = System.nanoTime();
-        List<DutyPlan> plans = stateMachine.planDuties(leaderSinceMs, duty::equals);
-        m.planNanos.addAndGet(System.nanoTime() - start);
-        for (DutyPlan plan : plans) {
-          m.runs.incrementAndGet();
-          nextDueMs.put(plan.duty(), now + plan.intervalMs());
-          proposeAll(plan, m);
-        }
-        m.nanos.addAndGet(System.nanoTime() - start);
+        laneGeneration.put(duty, gen);
+        // A chain of an older leadership still queued on the lane sees the new generation and ends.
+        lanes.computeIfAbsent(duty, d -> daemonThread("duty-" + d)).execute(() -> run(gen, duty));
       }
     } catch (RuntimeException e) {
-      LOG.warn("leader duties round failed: {}", e.toString());
+      LOG.warn("leader duties: looking for duties failed: {}", e.toString());
     } finally {
-      if (gen == generation.get() && !exec.isShutdown()) {
-        exec.schedule(() -> round(gen), TICK_MS, TimeUnit.MILLISECONDS);
+      if (gen == generation.get() && !closed) {
+        supervisor.schedule(() -> discover(gen), DISCOVER_MS, TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
+  private void run(long gen, String duty) {
+    if (gen != generation.get() || closed) {
+      return;
+    }
+    long pauseMs = DISCOVER_MS;
+    long startMs = clockMs.getAsLong();
+    try {
+      DutyMetrics m = metrics.computeIfAbsent(duty, d -> new DutyMetrics());
+      long start = System.nanoTime();
+      List<DutyPlan> plans = stateMachine.planDuties(leaderSinceMs, duty::equals);
+      m.planNanos.addAndGet(System.nanoTime() - start);
+      for (DutyPlan plan : plans) {
+        m.runs.incrementAndGet();
+        if (gen == generation.get()) {
+          proposeAll(plan, m);
+        }
+        pauseMs = startMs + plan.intervalMs() - clockMs.getAsLong();
+      }
+      m.nanos.addAndGet(System.nanoTime() - start);
+    } catch (RuntimeException e) {
+      LOG.warn("leader duty {} failed: {}", duty, e.toString());
+    } finally {
+      if (gen == generation.get() && !closed) {
+        ScheduledExecutorService lane = lanes.get(duty);
+        lane.schedule(() -> run(gen, duty), Math.max(MIN_PAUSE_MS, pauseMs), TimeUnit.MILLISECONDS);
       }
     }
   }
@@ -178,7 +208,9 @@ final class LeaderDuties implements CoordStateMachine.Leadership, AutoCloseable 
 
   @Override
   public void close() {
+    closed = true;
     generation.incrementAndGet();
-    exec.shutdownNow();
+    supervisor.shutdownNow();
+    lanes.values().forEach(ScheduledExecutorService::shutdownNow);
   }
 }

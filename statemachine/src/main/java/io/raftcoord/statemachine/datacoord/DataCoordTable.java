@@ -47,8 +47,11 @@ public final class DataCoordTable {
   private int dropped;
   private final Map<Long, NavigableMap<Long, Segment>> byCollection = new HashMap<>();
   private final Map<String, NavigableMap<Long, Segment>> activeByChannel = new HashMap<>();
-  /** DROPPED segments by collection: what garbage collection looks at, without walking the rest. */
-  private final Map<Long, NavigableMap<Long, Segment>> droppedByCollection = new HashMap<>();
+  /**
+   * DROPPED segments by collection, then channel: what garbage collection looks at, without walking
+   * the rest, and per channel so that it stops at a channel's quota.
+   */
+  private final Map<Long, TreeMap<String, NavigableMap<Long, Segment>>> droppedByCollection = new HashMap<>();
   /** FLUSHED L1/L2 segments by collection, by {@link #compactionSize} then id: the small ones without a walk. */
   private final Map<Long, TreeMap<SizeId, Segment>> flushedBySize = new HashMap<>();
 
@@ -76,12 +79,29 @@ public final class DataCoordTable {
   private final TreeMap<String, Channel> channels = new TreeMap<>();
   /** Channel names by owning server id: a node's work list without walking every channel. */
   private final Map<Long, java.util.TreeSet<String>> channelsByNode = new HashMap<>();
+  private final List<SegmentWatcher> watchers = new ArrayList<>();
   private DataCoordSettings stored = DataCoordSettings.getDefaultInstance();
   private DataCoordSettings settings = DataCoordSettingsDefaults.effective(stored);
   private CoordStore store;
 
+  /**
+   * Leader-side indexes of other domains that follow the segments: told of every committed change
+   * of one (under the entry write lock, after the change) and of a load (every segment anew).
+   */
+  public interface SegmentWatcher {
+    void segmentChanged(long collectionId, long segmentId);
+
+    void reloaded();
+  }
+
+  /** {@code w} hears of every segment change from now on. */
+  public void watch(SegmentWatcher w) {
+    watchers.add(w);
+  }
+
   public void load(CoordStore store) {
     this.store = store;
+    watchers.forEach(SegmentWatcher::reloaded);
     byId.clear();
     dropped = 0;
     droppedByCollection.clear();
@@ -132,8 +152,11 @@ public final class DataCoordTable {
   public void replay(DataCoordEvent e, StoreBatch sb) {
     switch (e.getKind()) {
       case SEGMENT_OPENED, SEGMENT_UPDATED, SEGMENT_SEALED, SEGMENT_FLUSHING, SEGMENT_FLUSHED, SEGMENT_DROPPED ->
-          putSegment(e, sb);
-      case SEGMENT_REMOVED -> removeSegment(e.getSegment().getId(), sb);
+        {
+        putSegment(e, sb);
+        segmentChanged(e.getSegment());
+      }
+      case SEGMENT_REMOVED -> removeSegment(e.getSegment().getId(), sb).ifPresent(this::segmentChanged);
       case CHANNEL_ASSIGNED, CHANNEL_UPDATED, CHANNEL_CHECKPOINTED -> {
         putChannel(e.getChannel());
         sb.put(CF, channelKey(e.getChannel().getName()), e.getChannel().toByteArray());
@@ -179,10 +202,10 @@ public final class DataCoordTable {
   }
 
   /** Garbage collection: the segment, its binlogs and applied deltas leave the store and every index. */
-  private void removeSegment(long id, StoreBatch sb) {
+  private Optional<Segment> removeSegment(long id, StoreBatch sb) {
     Segment s = byId.remove(id);
     if (s == null) {
-      return;
+      return Optional.empty();
     }
     if (s.getState() == SegmentState.DROPPED) {
       dropped--;
@@ -205,6 +228,13 @@ public final class DataCoordTable {
     sb.delete(CF, key(BINLOGS, id));
     if (s.getAppliedDeltaSets() > 0) {
       appliedDeltaKeys(id).forEach(k -> sb.delete(CF, k));
+    }
+    return Optional.of(s);
+  }
+
+  private void segmentChanged(Segment s) {
+    for (SegmentWatcher w : watchers) {
+      w.segmentChanged(s.getCollectionId(), s.getId());
     }
   }
 
@@ -289,7 +319,8 @@ public final class DataCoordTable {
     long c = s.getCollectionId();
     stamps.put(c, ++stamp);
     if (s.getState() == SegmentState.DROPPED) {
-      droppedByCollection.computeIfAbsent(c, x -> new TreeMap<>()).put(s.getId(), s);
+      droppedByCollection.computeIfAbsent(c, x -> new TreeMap<>()).computeIfAbsent(s.getChannel(), x -> new TreeMap<>())
+          .put(s.getId(), s);
     } else if (isActive(s)) {
       activeByCollection.computeIfAbsent(c, x -> new TreeMap<>()).put(s.getId(), s);
     } else if (s.getLevel() == SegmentLevel.L0) {
@@ -308,7 +339,16 @@ public final class DataCoordTable {
   private void unindexDerived(Segment s) {
     long c = s.getCollectionId();
     stamps.put(c, ++stamp);
-    removeFrom(droppedByCollection, c, s.getId());
+    TreeMap<String, NavigableMap<Long, Segment>> droppedByChannel = droppedByCollection.get(c);
+    if (droppedByChannel != null) {
+      NavigableMap<Long, Segment> m = droppedByChannel.get(s.getChannel());
+      if (m != null && m.remove(s.getId()) != null && m.isEmpty()) {
+        droppedByChannel.remove(s.getChannel());
+        if (droppedByChannel.isEmpty()) {
+          droppedByCollection.remove(c);
+        }
+      }
+    }
     removeFrom(activeByCollection, c, s.getId());
     removeFrom(flushedWithDeletes, c, s.getId());
     if (s.getState() == SegmentState.FLUSHED && s.getLevel() == SegmentLevel.L0) {
@@ -339,10 +379,14 @@ public final class DataCoordTable {
     return Math.max(s.getBinlogBytes(), s.getNumRows() * s.getRowBytes());
   }
 
-  /** FLUSHED L1/L2 segments of the collection smaller than {@code bytes} ({@link #compactionSize}), any order. */
+  /**
+   * FLUSHED L1/L2 segments of the collection smaller than {@code bytes} ({@link #compactionSize}),
+   * any order, in a list of the caller's own.
+   */
   public List<Segment> flushedSmallerThan(long collectionId, long bytes) {
     TreeMap<SizeId, Segment> bySize = flushedBySize.get(collectionId);
-    return bySize == null ? List.of() : new ArrayList<>(bySize.headMap(new SizeId(bytes, Long.MIN_VALUE), false).values());
+    return bySize == null ? new ArrayList<>()
+        : new ArrayList<>(bySize.headMap(new SizeId(bytes, Long.MIN_VALUE), false).values());
   }
 
   /** FLUSHED L1/L2 segments of the collection with deletes, by id. */
@@ -371,10 +415,10 @@ public final class DataCoordTable {
     return stamps.getOrDefault(collectionId, loadStamp);
   }
 
-  /** A collection's DROPPED segments by id (empty if none). */
-  public NavigableMap<Long, Segment> droppedOf(long collectionId) {
-    NavigableMap<Long, Segment> m = droppedByCollection.get(collectionId);
-    return m == null ? Collections.emptyNavigableMap() : Collections.unmodifiableNavigableMap(m);
+  /** A collection's DROPPED segments by channel (in name order), then id (empty if none). */
+  public java.util.SortedMap<String, NavigableMap<Long, Segment>> droppedOf(long collectionId) {
+    TreeMap<String, NavigableMap<Long, Segment>> m = droppedByCollection.get(collectionId);
+    return m == null ? Collections.emptySortedMap() : Collections.unmodifiableSortedMap(m);
   }
 
   /** The segments a compaction made from {@code segmentId}, ascending (empty if none is kept). */

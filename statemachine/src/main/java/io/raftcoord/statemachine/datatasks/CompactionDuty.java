@@ -86,7 +86,7 @@ final class CompactionDuty implements LeaderDuty {
         continue;
       }
       List<PlannedCompaction> planned = CompactionPlanner.plan(CompactionGroups.of(collection, data, table), s, mix, l0,
-          false, "");
+          false, "", max - plans.size());
       if (planned.isEmpty()) {
         quiet.put(collection, now);
       } else {

@@ -45,8 +45,13 @@ final class CompactionGroups {
     boolean anyHeld = tasks.anyHeld();
     long expected = data.settings().getMaxSegmentBytes();
     long small = expected * tasks.settings().getSmallProportionPermille() / 1000;
-    Map<Long, Segment> candidates = new TreeMap<>(data.flushedWithDeletes(collectionId));
-    data.flushedSmallerThan(collectionId, small).forEach(x -> candidates.put(x.getId(), x));
+    List<Segment> candidates = data.flushedSmallerThan(collectionId, small);
+    for (Segment s : data.flushedWithDeletes(collectionId).values()) {
+      if (DataCoordTable.compactionSize(s) >= small) { // the smaller ones are in already
+        candidates.add(s);
+      }
+    }
+    candidates.sort(java.util.Comparator.comparingLong(Segment::getId));
     Map<String, Acc> byChannel = new TreeMap<>();
     for (Segment s : data.activeOf(collectionId).values()) {
       Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
@@ -54,7 +59,7 @@ final class CompactionGroups {
         a.earliestGrowing = Math.min(a.earliestGrowing, s.getStartPosition().getTimestamp());
       }
     }
-    for (Segment s : candidates.values()) {
+    for (Segment s : candidates) {
       Acc a = byChannel.computeIfAbsent(s.getChannel(), c -> new Acc());
       if (anyHeld && tasks.holder(s.getId()).isPresent()) {
         continue;

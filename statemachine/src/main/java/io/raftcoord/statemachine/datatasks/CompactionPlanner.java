@@ -16,6 +16,15 @@ final class CompactionPlanner {
 
   static List<PlannedCompaction> plan(CompactionGroups.Groups groups, DataTasksSettings s, boolean mix, boolean l0,
                                       boolean force, String trigger) {
+    return plan(groups, s, mix, l0, force, trigger, Integer.MAX_VALUE);
+  }
+
+  /**
+   * As above, stopping at {@code limit} plans: a leader round proposes only so many, and packing
+   * a hundred thousand small segments into plans it would drop costs more than the round may.
+   */
+  static List<PlannedCompaction> plan(CompactionGroups.Groups groups, DataTasksSettings s, boolean mix, boolean l0,
+                                      boolean force, String trigger, int limit) {
     List<PlannedCompaction> out = new ArrayList<>();
     Set<String> withL0 = new HashSet<>();
     if (l0) {
@@ -27,6 +36,9 @@ final class CompactionPlanner {
     }
     if (mix) {
       for (CompactionGroup g : groups.forMix()) {
+        if (out.size() >= limit) {
+          break;
+        }
         if (withL0.contains(g.channel())) {
           continue; // an L0 plan on the channel holds its L1 segments as targets
         }
@@ -37,9 +49,9 @@ final class CompactionPlanner {
         CompactionGroup rest = taken.isEmpty() ? g : new CompactionGroup(g.collectionId(), g.channel(),
             g.l1().stream().filter(x -> !taken.contains(x.getId())).toList(), g.l0(), g.earliestGrowingTs(),
             g.expectedBytes(), g.busy());
-        out.addAll(MixPlanner.plan(rest, s, force, force ? trigger : "mix"));
+        out.addAll(MixPlanner.plan(rest, s, force, force ? trigger : "mix", Math.max(0, limit - out.size())));
       }
     }
-    return out;
+    return out.size() > limit ? out.subList(0, limit) : out;
   }
 }

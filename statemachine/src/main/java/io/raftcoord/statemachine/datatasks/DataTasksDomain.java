@@ -83,6 +83,7 @@ public final class DataTasksDomain implements Domain {
   private final GcControl gc;
   private final DataTasksReads reads;
   private final WorkerSlots slots;
+  private final PendingBuilds pendingBuilds;
   private final DomainEnv env;
   private final List<LeaderDuty> duties;
   private final MessageRoutes<ApplyContext, ApplyResult> commands;
@@ -98,8 +99,11 @@ public final class DataTasksDomain implements Domain {
     this.gc = new GcControl(table, data, ids, fence);
     this.reads = new DataTasksReads(table, data, catalog);
     this.slots = env.leaderLocal(NAME, WorkerSlots.class, WorkerSlots::new);
+    this.pendingBuilds = new PendingBuilds(table, data);
+    table.track(pendingBuilds);
+    data.watch(pendingBuilds);
     this.duties = List.of(new SchedulerDuty(table, sessions, slots, env.clock()), new CompactionDuty(table, data),
-        new IndexDuty(table, data), new GcDuty(table, data));
+        new IndexDuty(table, pendingBuilds), new GcDuty(table, data));
     this.commands = new MessageRoutes<ApplyContext, ApplyResult>("datatasks command")
         .on(PlanCompactions.getDefaultInstance(), compactions::plan)
         .on(TriggerCompaction.getDefaultInstance(), compactions::trigger)
@@ -266,6 +270,10 @@ public final class DataTasksDomain implements Domain {
   /** For tests and benchmarks in this module: the committed state. */
   public DataTasksTable table() {
     return table;
+  }
+
+  PendingBuilds pendingBuilds() {
+    return pendingBuilds;
   }
 
   private static DataTasksEvent unpack(Record record) {

@@ -48,6 +48,7 @@ public final class DataTasksTable {
   /** Index build tasks (any state, until cleaned) by segment, then index. */
   private final Map<Long, Map<Long, Long>> buildTasks = new HashMap<>();
   private final TreeMap<Long, IndexInfo> indexes = new TreeMap<>();
+  private final Map<Long, java.util.List<IndexInfo>> indexesByCollection = new HashMap<>();
   private final Map<Long, Set<Long>> builtByIndex = new HashMap<>();
   /** PIPELINING index builds: the index planner stops adding while the queue holds enough. */
   private int pipeliningBuilds;
@@ -59,6 +60,13 @@ public final class DataTasksTable {
   private DataTasksSettings settings = DataTasksSettingsDefaults.effective(stored);
   private long segmentsCollected;
   private CoordStore store;
+  /** Told of every change of a build or an index (leader-side; may be absent in tools reading a store). */
+  private PendingBuilds pending;
+
+  /** Keeps {@code p} up to date with this table from now on. */
+  void track(PendingBuilds p) {
+    this.pending = p;
+  }
 
   public void load(CoordStore store) {
     stamps.clear();
@@ -72,8 +80,12 @@ public final class DataTasksTable {
     heldBy.clear();
     buildTasks.clear();
     indexes.clear();
+    indexesByCollection.clear();
     builtByIndex.clear();
     segmentsCollected = 0;
+    if (pending != null) {
+      pending.reloaded();
+    }
     byte[] v = store.get(CF, SETTINGS_KEY);
     try {
       stored = v == null ? DataTasksSettings.getDefaultInstance() : DataTasksSettings.parseFrom(v);
@@ -82,10 +94,7 @@ public final class DataTasksTable {
     }
     settings = DataTasksSettingsDefaults.effective(stored);
     scan(TASK, (key, value) -> putTask(Task.parseFrom(value)));
-    scan(INDEX, (key, value) -> {
-      IndexInfo i = IndexInfo.parseFrom(value);
-      indexes.put(i.getId(), i);
-    });
+    scan(INDEX, (key, value) -> putIndex(IndexInfo.parseFrom(value)));
     scan(SEGMENT_INDEX, (key, value) -> {
       SegmentIndex si = SegmentIndex.parseFrom(value);
       builtByIndex.computeIfAbsent(si.getIndexId(), x -> new HashSet<>()).add(si.getSegmentId());
@@ -128,13 +137,28 @@ public final class DataTasksTable {
       }
       case INDEX_CREATED -> {
         touch(e.getIndex().getCollectionId());
-        indexes.put(e.getIndex().getId(), e.getIndex());
+        putIndex(e.getIndex());
         sb.put(CF, key(INDEX, e.getIndex().getId()), e.getIndex().toByteArray());
+        if (pending != null) {
+          pending.indexCreated(e.getIndex().getId());
+        }
       }
       case INDEX_DROPPED -> {
         touch(e.getIndex().getCollectionId());
-        indexes.remove(e.getIndex().getId());
+        IndexInfo gone = indexes.remove(e.getIndex().getId());
+        if (gone != null) {
+          java.util.List<IndexInfo> rest = indexesByCollection.get(gone.getCollectionId()).stream()
+              .filter(i -> i.getId() != gone.getId()).toList();
+          if (rest.isEmpty()) {
+            indexesByCollection.remove(gone.getCollectionId());
+          } else {
+            indexesByCollection.put(gone.getCollectionId(), rest);
+          }
+        }
         sb.delete(CF, key(INDEX, e.getIndex().getId()));
+        if (pending != null) {
+          pending.indexDropped(e.getIndex().getId());
+        }
         Set<Long> built = builtByIndex.remove(e.getIndex().getId());
         if (built != null) {
           // Sorted, so that every replica writes the same batch.
@@ -146,6 +170,7 @@ public final class DataTasksTable {
         touchIndex(si.getIndexId());
         builtByIndex.computeIfAbsent(si.getIndexId(), x -> new HashSet<>()).add(si.getSegmentId());
         sb.put(CF, segmentIndexKey(si.getSegmentId(), si.getIndexId()), si.toByteArray());
+        buildChanged(si.getSegmentId(), si.getIndexId());
       }
       case SEGMENT_INDEX_REMOVED -> {
         SegmentIndex si = e.getSegmentIndex();
@@ -158,6 +183,7 @@ public final class DataTasksTable {
           }
         }
         sb.delete(CF, segmentIndexKey(si.getSegmentId(), si.getIndexId()));
+        buildChanged(si.getSegmentId(), si.getIndexId());
       }
       case DATATASKS_SETTINGS_CHANGED -> {
         stored = e.getSettings();
@@ -165,6 +191,22 @@ public final class DataTasksTable {
         sb.put(CF, SETTINGS_KEY, stored.toByteArray());
       }
       case DATATASKS_EVENT_NONE, UNRECOGNIZED -> throw new IllegalStateException("datatasks record without a kind");
+    }
+  }
+
+  private void putIndex(IndexInfo i) {
+    indexes.put(i.getId(), i);
+    // Replaced, never changed in place: a caller may hold the list while apply goes on.
+    java.util.List<IndexInfo> same = new java.util.ArrayList<>(indexesOf(i.getCollectionId()));
+    same.removeIf(x -> x.getId() == i.getId());
+    same.add(i);
+    same.sort(java.util.Comparator.comparingLong(IndexInfo::getId));
+    indexesByCollection.put(i.getCollectionId(), java.util.List.copyOf(same));
+  }
+
+  private void buildChanged(long segmentId, long indexId) {
+    if (pending != null) {
+      pending.buildChanged(segmentId, indexId);
     }
   }
 
@@ -207,6 +249,7 @@ public final class DataTasksTable {
     }
     if (t.getType() == TaskType.INDEX_BUILD) {
       buildTasks.computeIfAbsent(t.getSegments(0), s -> new HashMap<>()).put(t.getIndexId(), t.getId());
+      buildChanged(t.getSegments(0), t.getIndexId());
     } else if (isOpen(t)) {
       t.getSegmentsList().forEach(s -> heldBy.put(s, t.getId()));
       t.getTargetsList().forEach(s -> heldBy.put(s, t.getId()));
@@ -236,6 +279,7 @@ public final class DataTasksTable {
       if (open != null && open.remove(t.getIndexId(), id) && open.isEmpty()) {
         buildTasks.remove(t.getSegments(0));
       }
+      buildChanged(t.getSegments(0), t.getIndexId());
     } else {
       t.getSegmentsList().forEach(s -> heldBy.remove(s, id));
       t.getTargetsList().forEach(s -> heldBy.remove(s, id));
@@ -331,8 +375,10 @@ public final class DataTasksTable {
     return Collections.unmodifiableNavigableMap(indexes);
   }
 
+  /** The collection's indexes, ascending by id. */
   public java.util.List<IndexInfo> indexesOf(long collectionId) {
-    return indexes.values().stream().filter(i -> i.getCollectionId() == collectionId).toList();
+    java.util.List<IndexInfo> same = indexesByCollection.get(collectionId);
+    return same == null ? java.util.List.of() : same;
   }
 
   public long segmentsCollected() {

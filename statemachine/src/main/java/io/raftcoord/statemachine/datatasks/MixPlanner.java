@@ -6,7 +6,6 @@ import io.raftcoord.proto.datatasks.PlannedCompaction;
 import io.raftcoord.proto.datatasks.TaskType;
 import io.raftcoord.statemachine.datacoord.DataCoordTable;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,6 +23,11 @@ final class MixPlanner {
   private MixPlanner() {}
 
   static List<PlannedCompaction> plan(CompactionGroup g, DataTasksSettings s, boolean force, String trigger) {
+    return plan(g, s, force, trigger, Integer.MAX_VALUE);
+  }
+
+  /** As above, packing no more than {@code limit} plans: the candidates it does not reach wait. */
+  static List<PlannedCompaction> plan(CompactionGroup g, DataTasksSettings s, boolean force, String trigger, int limit) {
     List<PlannedCompaction> out = new ArrayList<>();
     long expected = g.expectedBytes();
     long small = expected * s.getSmallProportionPermille() / 1000;
@@ -34,7 +38,10 @@ final class MixPlanner {
       }
     }
     for (Map.Entry<Long, List<Segment>> e : byPartition.entrySet()) {
-      for (List<Segment> pack : pack(e.getValue(), expected, s, force)) {
+      if (out.size() >= limit) {
+        break;
+      }
+      for (List<Segment> pack : pack(e.getValue(), expected, s, force, limit - out.size())) {
         out.add(PlannedCompaction.newBuilder().setType(TaskType.MIX_COMPACTION).setCollectionId(g.collectionId())
             .setPartitionId(e.getKey()).setChannel(g.channel()).addAllSegments(pack.stream().map(Segment::getId).toList())
             .setTrigger(trigger).build());
@@ -48,11 +55,23 @@ final class MixPlanner {
    * still fits under {@code expected}; a bucket too small to be worth a plan sets its largest
    * candidate aside instead. Set-aside and unpacked candidates then join the first plan they fit
    * under the expansion cap. Linear in the candidates for the usual sizes: a scan stops once even
-   * the smallest candidate would not fit.
+   * the smallest candidate would not fit. Past {@code limit} plans it stops packing, and only the
+   * set-aside candidates may still join a plan.
    */
-  private static List<List<Segment>> pack(List<Segment> candidates, long expected, DataTasksSettings s, boolean force) {
-    List<Segment> order = new ArrayList<>(candidates);
-    order.sort(Comparator.comparingLong(MixPlanner::size).reversed().thenComparingLong(Segment::getId));
+  private static List<List<Segment>> pack(List<Segment> candidates, long expected, DataTasksSettings s, boolean force,
+                                          int limit) {
+    long[] sizeOf = new long[candidates.size()];
+    Integer[] byOrder = new Integer[candidates.size()];
+    for (int i = 0; i < sizeOf.length; i++) {
+      sizeOf[i] = size(candidates.get(i));
+      byOrder[i] = i;
+    }
+    java.util.Arrays.sort(byOrder, (a, b) -> sizeOf[a] != sizeOf[b] ? Long.compare(sizeOf[b], sizeOf[a])
+        : Long.compare(candidates.get(a).getId(), candidates.get(b).getId()));
+    List<Segment> order = new ArrayList<>(byOrder.length);
+    for (int i : byOrder) {
+      order.add(candidates.get(i));
+    }
     int n = order.size();
     int maxInputs = s.getMaxSegmentsPerPlan();
     long leftoverAllowed = expected * s.getCompactableProportionPermille() / 1000;
@@ -63,7 +82,7 @@ final class MixPlanner {
     List<List<Segment>> plans = new ArrayList<>();
     List<long[]> sizes = new ArrayList<>();
     List<Segment> skipped = new ArrayList<>();
-    while (remaining >= 2) {
+    while (remaining >= 2 && plans.size() < limit) {
       while (gone[head]) {
         head++;
       }
@@ -101,7 +120,8 @@ final class MixPlanner {
       sizes.add(new long[] {total});
     }
     List<Segment> left = new ArrayList<>(skipped);
-    for (int i = 0; i < n; i++) {
+    boolean cut = remaining >= 2; // stopped at the limit: what it did not reach waits for a later round
+    for (int i = 0; i < n && !cut; i++) {
       if (!gone[i]) {
         left.add(order.get(i));
       }

@@ -188,6 +188,34 @@ class CompactionPlannersTest {
     }
   }
 
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4})
+  void aLimitedMixRoundPlansAtMostTheLimitAndAtTheNaturalCountTheSame(long seed) {
+    Random r = new Random(seed);
+    for (int round = 0; round < 30; round++) {
+      List<Segment> view = new ArrayList<>();
+      int n = 2 + r.nextInt(150);
+      for (int i = 0; i < n; i++) {
+        view.add(l1(i + 1, 1 + r.nextInt((int) (E / 2 - 1))));
+      }
+      DataTasksSettings s = S.toBuilder().setMinSegmentsToMerge(2).setMaxSegmentsPerPlan(2 + r.nextInt(6)).build();
+      List<List<Long>> all = mix(view, s, false);
+      for (int limit = 0; limit <= all.size() + 1; limit++) {
+        List<List<Long>> some = inputs(MixPlanner.plan(mixGroup(view), s, false, "mix", limit));
+        String at = "seed " + seed + " round " + round + " limit " + limit;
+        if (limit >= all.size()) {
+          assertEquals(all, some, at);
+        } else {
+          assertEquals(limit, some.size(), at);
+          // The packs it made are the first ones the full round makes, before any leftover joins.
+          for (int p = 0; p < limit; p++) {
+            assertTrue(all.get(p).containsAll(some.get(p)), at + " plan " + p);
+          }
+        }
+      }
+    }
+  }
+
   @ParameterizedTest(name = "small_proportion {0}\u2030, candidate of {1} bytes planned: {2}")
   @CsvSource({
       "500, 499999, true",

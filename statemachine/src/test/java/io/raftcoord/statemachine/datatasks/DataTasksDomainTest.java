@@ -36,6 +36,7 @@ import io.raftcoord.proto.datatasks.DescribeIndexes;
 import io.raftcoord.proto.datatasks.DescribeTask;
 import io.raftcoord.proto.datatasks.DropIndex;
 import io.raftcoord.proto.datatasks.FailTask;
+import io.raftcoord.proto.datatasks.IndexInfo;
 import io.raftcoord.proto.datatasks.GcFiles;
 import io.raftcoord.proto.datatasks.IndexDescription;
 import io.raftcoord.proto.datatasks.IndexDescriptions;
@@ -573,6 +574,88 @@ class DataTasksDomainTest {
           true, "t").isEmpty(), "something to compare");
       f.reopen(); // the indexes rebuilt from the store plan the same
     }
+  }
+
+  @Test
+  void theIndexDutysPendingBuildsAreWhatAWalkOfEverySegmentFinds() {
+    java.util.Random r = new java.util.Random(11);
+    for (int i = 0; i < 30; i++) {
+      flushed(50 + r.nextInt(900), 0, SegmentLevel.L1, 10 + i);
+    }
+    flushed(0, 5, SegmentLevel.L0, 60); // L0: never built
+    long vec = tasksOk(CreateIndex.newBuilder().setCollection("c").setField("vec").setIndexType("HNSW")
+        .addParams(KeyValue.newBuilder().setKey("metric_type").setValue("L2")).build()).getIndexId();
+    assertPendingIsAWalk("a new index");
+    tasksOk(SetDataTasksSettings.newBuilder().setSettings(DataTasksSettings.newBuilder().setMaxTasksPerRound(12)
+        .setMaxSegmentsPerPlan(2).setMinSegmentsToMerge(2).setDropToleranceMs(0).setMaxAttempts(1).setCleanAfterMs(0))
+        .build()); // a failed build is cleaned at once, and its segment is pending again
+    slots(node, 64, 64);
+    for (int round = 0; round < 6; round++) {
+      for (var c : f.plan("datatasks-index")) {
+        assertEquals(ErrorCode.OK, f.run(c).getCode());
+      }
+      assertPendingIsAWalk("round " + round + " planned");
+      scheduleRound();
+      for (Task t : tasks(TaskType.INDEX_BUILD)) {
+        if (t.getState() == TaskState.EXECUTING) {
+          if (r.nextInt(4) == 0) { // fails: back to the queue or failed for good
+            tasksOk(FailTask.newBuilder().setNode(ref(node)).setTaskId(t.getId())
+                .setReason("test").build());
+          } else {
+            tasksOk(CompleteIndexBuild.newBuilder().setNode(ref(node)).setTaskId(t.getId()).addFileIds(t.getId())
+                .build());
+          }
+        }
+      }
+      assertPendingIsAWalk("round " + round + " completed");
+      if (round == 1) {
+        tasksOk(CreateIndex.newBuilder().setCollection("c").setField("id").setIndexType("STL_SORT").build());
+        assertPendingIsAWalk("a second index");
+      }
+      if (round == 2) { // compactions drop built segments and add unbuilt results
+        List<Long> plan = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIdsList();
+        scheduleRound();
+        for (long id : plan) {
+          if (task(id).getState() == TaskState.EXECUTING && task(id).getType() != TaskType.L0_COMPACTION) {
+            tasksOk(CompleteCompaction.newBuilder().setNode(ref(node)).setTaskId(id)
+                .addResults(CompactedSegment.newBuilder().setNumRows(task(id).getSegmentsCount() * 10L)).build());
+          }
+        }
+        assertPendingIsAWalk("compacted");
+        flushed(300, 0, SegmentLevel.L1, 200);
+        assertPendingIsAWalk("flushed later");
+      }
+      if (round == 3) {
+        f.reopen();
+        assertPendingIsAWalk("reopened");
+      }
+      if (round == 4) {
+        tasksOk(DropIndex.newBuilder().setCollection("c").setIndexName("vec").build());
+        assertPendingIsAWalk("index dropped");
+        assertTrue(pending().of(vec).isEmpty());
+      }
+    }
+  }
+
+  private PendingBuilds pending() {
+    return ((DataTasksDomain) f.state.domains().byName(DataTasksDomain.NAME).orElseThrow()).pendingBuilds();
+  }
+
+  /** Per index, the buildable segments with neither a build nor a build task, by a walk of every segment. */
+  private void assertPendingIsAWalk(String when) {
+    boolean some = false;
+    for (IndexInfo i : table().indexes().values()) {
+      List<Long> walk = new ArrayList<>();
+      for (Segment s : f.table().ofCollection(i.getCollectionId()).values()) {
+        if (IndexControl.buildable(s) && !table().built(s.getId(), i.getId())
+            && table().buildTask(s.getId(), i.getId()).isEmpty()) {
+          walk.add(s.getId());
+        }
+      }
+      some |= !walk.isEmpty();
+      assertEquals(walk, new ArrayList<>(pending().of(i.getId())), when + ": index " + i.getName());
+    }
+    assertTrue(some || when.startsWith("round"), when + ": something to compare");
   }
 
   @Test
