@@ -146,9 +146,23 @@ public final class DataTasksClient {
 
   /** Tells the leader (only) how many slots the worker has free; never logged. */
   public CompletableFuture<ReportSlotsReply> reportSlotsAsync(SessionRef node, int total, int free) {
+    return reportSlotsAsync(ReportSlots.newBuilder().setNode(node).setTotalSlots(total).setFreeSlots(free).build());
+  }
+
+  /**
+   * A worker's poll in one call: reports its free slots and gets back, from the leader's applied
+   * state, the tasks EXECUTING on it: those in {@code known} by id, the others whole with the
+   * segments their compactions read.
+   */
+  public CompletableFuture<ReportSlotsReply> pollWorkAsync(SessionRef node, int total, int free,
+                                                           java.util.Collection<Long> known) {
+    return reportSlotsAsync(ReportSlots.newBuilder().setNode(node).setTotalSlots(total).setFreeSlots(free)
+        .setListTasks(true).addAllKnownTaskIds(known).build());
+  }
+
+  private CompletableFuture<ReportSlotsReply> reportSlotsAsync(ReportSlots report) {
     byte[] q = QueryBatch.newBuilder().setAuthToken(authToken).addQueries(Query.newBuilder()
-        .setDomain(Any.pack(ReportSlots.newBuilder().setNode(node).setTotalSlots(total).setFreeSlots(free).build())))
-        .build().toByteArray();
+        .setDomain(Any.pack(report))).build().toByteArray();
     return transport.leaderRead(q).handle((bytes, err) -> {
       if (err != null) {
         throw Futures.toCoord(err);

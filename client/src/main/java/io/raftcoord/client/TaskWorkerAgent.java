@@ -8,9 +8,7 @@ import io.raftcoord.proto.datatasks.CompleteCompaction;
 import io.raftcoord.proto.datatasks.CompleteIndexBuild;
 import io.raftcoord.proto.datatasks.DataTasksReply;
 import io.raftcoord.proto.datatasks.DeltaApplied;
-import io.raftcoord.proto.datatasks.ListTasks;
 import io.raftcoord.proto.datatasks.Task;
-import io.raftcoord.proto.datatasks.TaskState;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.proto.session.SessionRef;
 import java.time.Duration;
@@ -30,9 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A simulated compaction / index / GC worker: a {@link NodeAgent} session in the {@link #ROLE}
- * role that does a worker's side of the task scheduler's contract. Every poll it reports its free
- * slots to the leader, reads the tasks handed to it, and "does" each (instantly, or after a set
- * delay) and reports the result: a mix or single compaction makes one segment holding the inputs'
+ * role that does a worker's side of the task scheduler's contract. Every poll is one call to the
+ * leader that reports its free slots and returns the tasks handed to it, with the segments a
+ * compaction reads; it "does" each (instantly, or after a set delay) and reports the result: a mix or single compaction makes one segment holding the inputs'
  * rows less their deletes, an L0 compaction spreads its deletes over its targets by their rows, an
  * index build names one file, a GC task reads the files it would remove and confirms. A refused report (the task moved on, or this
  * epoch is stale) drops the task; one whose outcome is unknown is retried until refused.
@@ -71,8 +69,8 @@ public final class TaskWorkerAgent implements AutoCloseable {
   private final long workMs;
   private final long pollMs;
   private final Listener listener;
-  /** A task being worked on and when (ms, monotonic) it is done. */
-  private record Work(Task task, long readyMs) {}
+  /** A task being worked on, when (ms, monotonic) it is done, and the segments the poll gave with it. */
+  private record Work(Task task, long readyMs, Map<Long, Segment> given) {}
 
   private final Map<Long, Work> working = new HashMap<>();
   private final Set<Long> reporting = new HashSet<>();
@@ -141,7 +139,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
       long now = nowMs();
       for (Work w : working.values()) {
         if (w.readyMs() <= now && reporting.add(w.task().getId())) {
-          scheduler.execute(() -> finish(s, w.task()));
+          scheduler.execute(() -> finish(s, w));
         }
       }
       if (pollInFlight) {
@@ -150,20 +148,23 @@ public final class TaskWorkerAgent implements AutoCloseable {
       pollInFlight = true;
     }
     SessionRef ref = SessionClient.ref(s);
-    tasks.reportSlotsAsync(ref, totalSlots, free)
-        .exceptionally(e -> null)
-        .thenCompose(x -> tasks.tasksAsync(ListTasks.newBuilder().setNodeId(s.getServerId())
-            .addStates(TaskState.EXECUTING).setLimit(10_000).build()))
-        .whenComplete((list, err) -> {
+    List<Long> known;
+    synchronized (lock) {
+      known = new ArrayList<>(working.keySet());
+    }
+    tasks.pollWorkAsync(ref, totalSlots, free, known)
+        .whenComplete((reply, err) -> {
           synchronized (lock) {
             pollInFlight = false;
             if (err != null || session != s) {
               return;
             }
             long now = nowMs();
-            for (Task t : list.getTasksList()) {
+            Map<Long, Segment> given = new HashMap<>();
+            reply.getInputsList().forEach(x -> given.put(x.getId(), x));
+            for (Task t : reply.getNewTasksList()) {
               if (t.getNode().equals(ref) && !working.containsKey(t.getId()) && !finished.contains(t.getId())) {
-                working.put(t.getId(), new Work(t, now + workMs));
+                working.put(t.getId(), new Work(t, now + workMs, given));
                 listener.working(s, t);
               }
             }
@@ -172,10 +173,11 @@ public final class TaskWorkerAgent implements AutoCloseable {
   }
 
   /** Does the task's work and reports it; the task leaves {@link #working} once the report is answered. */
-  private void finish(Session s, Task t) {
+  private void finish(Session s, Work w) {
+    Task t = w.task();
     long id = t.getId();
     long[] sent = new long[1];
-    report(SessionClient.ref(s), t, sent).whenComplete((done, err) -> {
+    report(SessionClient.ref(s), w, sent).whenComplete((done, err) -> {
           long took = System.nanoTime() - sent[0];
           synchronized (lock) {
             reporting.remove(id);
@@ -200,10 +202,11 @@ public final class TaskWorkerAgent implements AutoCloseable {
   }
 
   /** Sends the task's result; {@code sent[0]} is set to when its completion command went out. */
-  private CompletableFuture<DataTasksReply> report(SessionRef ref, Task t, long[] sent) {
+  private CompletableFuture<DataTasksReply> report(SessionRef ref, Work w, long[] sent) {
+    Task t = w.task();
     sent[0] = System.nanoTime();
     return switch (t.getType()) {
-      case MIX_COMPACTION, SINGLE_COMPACTION -> inputs(t.getSegmentsList()).thenCompose(in -> {
+      case MIX_COMPACTION, SINGLE_COMPACTION -> inputs(t.getSegmentsList(), w.given()).thenCompose(in -> {
         long rows = in.stream().mapToLong(x -> x.getNumRows() - x.getDeltalogEntries()).sum();
         CompleteCompaction.Builder c = CompleteCompaction.newBuilder().setNode(ref).setTaskId(t.getId());
         if (rows > 0) {
@@ -212,7 +215,8 @@ public final class TaskWorkerAgent implements AutoCloseable {
         sent[0] = System.nanoTime();
         return tasks.completeCompactionAsync(c.build());
       });
-      case L0_COMPACTION -> inputs(t.getSegmentsList()).thenCombine(inputs(t.getTargetsList()), (l0, targets) -> {
+      case L0_COMPACTION -> inputs(t.getSegmentsList(), w.given()).thenCombine(inputs(t.getTargetsList(), w.given()),
+          (l0, targets) -> {
         long deletes = l0.stream().mapToLong(Segment::getDeltalogEntries).sum();
         CompleteCompaction.Builder c = CompleteCompaction.newBuilder().setNode(ref).setTaskId(t.getId());
         long rows = targets.stream().mapToLong(Segment::getNumRows).sum();
@@ -240,10 +244,13 @@ public final class TaskWorkerAgent implements AutoCloseable {
     };
   }
 
-  private CompletableFuture<List<Segment>> inputs(List<Long> ids) {
+  /** The segments, as the poll gave them or else read now. */
+  private CompletableFuture<List<Segment>> inputs(List<Long> ids, Map<Long, Segment> given) {
     List<CompletableFuture<Segment>> all = new ArrayList<>();
     for (long id : ids) {
-      all.add(client.dataCoord().describeAsync(id).thenApply(d -> d.getSegment()));
+      Segment known = given.get(id);
+      all.add(known != null ? CompletableFuture.completedFuture(known)
+          : client.dataCoord().describeAsync(id).thenApply(d -> d.getSegment()));
     }
     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
         .thenApply(x -> all.stream().map(CompletableFuture::join).toList());

@@ -247,9 +247,13 @@ public final class DataTasksDomain implements Domain {
       return new Refusal(ErrorCode.INVALID_ARGUMENT, "report slots: free " + r.getFreeSlots() + " of total "
           + r.getTotalSlots() + " is not a slot count").queryReply();
     }
+    if (r.getKnownTaskIdsCount() > DataTasksReads.MAX_LIMIT) {
+      return new Refusal(ErrorCode.INVALID_ARGUMENT, "report slots: " + r.getKnownTaskIdsCount()
+          + " known task ids, at most " + DataTasksReads.MAX_LIMIT).queryReply();
+    }
     slots.report(r.getNode(), r.getTotalSlots(), r.getFreeSlots(), env.clockMs());
-    return QueryReply.newBuilder().setDomain(Any.pack(ReportSlotsReply.newBuilder()
-        .setIntervalMs(WorkerSlots.REPORT_INTERVAL_MS).build()));
+    ReportSlotsReply.Builder reply = ReportSlotsReply.newBuilder().setIntervalMs(WorkerSlots.REPORT_INTERVAL_MS);
+    return QueryReply.newBuilder().setDomain(Any.pack((r.getListTasks() ? reads.workList(r, reply) : reply).build()));
   }
 
   /** Task and index changes; not what a collection drop takes along (the catalog's event says it once). */

@@ -17,6 +17,8 @@ import io.raftcoord.proto.datatasks.IndexDescription;
 import io.raftcoord.proto.datatasks.IndexDescriptions;
 import io.raftcoord.proto.datatasks.IndexInfo;
 import io.raftcoord.proto.datatasks.ListTasks;
+import io.raftcoord.proto.datatasks.ReportSlots;
+import io.raftcoord.proto.datatasks.ReportSlotsReply;
 import io.raftcoord.proto.datatasks.Task;
 import io.raftcoord.proto.datatasks.TaskList;
 import io.raftcoord.proto.datatasks.TaskState;
@@ -41,6 +43,38 @@ final class DataTasksReads {
     this.table = table;
     this.data = data;
     this.catalog = catalog;
+  }
+
+  /**
+   * A worker's work list for {@code ReportSlots} with {@code list_tasks}: its EXECUTING tasks (of
+   * this session's epoch), known ones by id, new ones whole with the segments their compactions read.
+   */
+  ReportSlotsReply.Builder workList(ReportSlots r, ReportSlotsReply.Builder out) {
+    java.util.Set<Long> known = new java.util.HashSet<>(r.getKnownTaskIdsList());
+    int listed = 0;
+    for (long id : table.executingOn(r.getNode().getServerId())) {
+      Task t = table.task(id).orElseThrow();
+      if (listed++ >= MAX_LIMIT) {
+        break;
+      }
+      if (!t.getNode().equals(r.getNode())) {
+        continue; // an older session of the same server: not this worker's
+      }
+      if (known.contains(id)) {
+        out.addExecutingIds(id);
+        continue;
+      }
+      out.addExecutingIds(id).addNewTasks(t);
+      if (t.getType() != TaskType.INDEX_BUILD && t.getType() != TaskType.GC) {
+        for (long seg : t.getSegmentsList()) {
+          data.segment(seg).ifPresent(out::addInputs);
+        }
+        for (long seg : t.getTargetsList()) {
+          data.segment(seg).ifPresent(out::addInputs);
+        }
+      }
+    }
+    return out;
   }
 
   QueryReply.Builder tasks(ListTasks q) {

@@ -42,6 +42,7 @@ import io.raftcoord.proto.datatasks.IndexDescription;
 import io.raftcoord.proto.datatasks.IndexDescriptions;
 import io.raftcoord.proto.datatasks.ListTasks;
 import io.raftcoord.proto.datatasks.ReportSlots;
+import io.raftcoord.proto.datatasks.ReportSlotsReply;
 import io.raftcoord.proto.datatasks.SetDataTasksSettings;
 import io.raftcoord.proto.datatasks.Task;
 import io.raftcoord.proto.datatasks.TaskList;
@@ -138,7 +139,7 @@ class DataTasksDomainTest {
 
   private void slots(Session worker, int total, int free) {
     f.read(ReportSlots.newBuilder().setNode(ref(worker)).setTotalSlots(total).setFreeSlots(free).build(),
-        io.raftcoord.proto.datatasks.ReportSlotsReply.class);
+        ReportSlotsReply.class);
   }
 
   private Task task(long id) {
@@ -656,6 +657,42 @@ class DataTasksDomainTest {
       assertEquals(walk, new ArrayList<>(pending().of(i.getId())), when + ": index " + i.getName());
     }
     assertTrue(some || when.startsWith("round"), when + ": something to compare");
+  }
+
+  @Test
+  void aWorkersPollReturnsItsExecutingTasksWithTheSegmentsTheyRead() {
+    long a = flushed(100, 0, SegmentLevel.L1, 10);
+    long b = flushed(200, 0, SegmentLevel.L1, 20);
+    long compaction = tasksOk(TriggerCompaction.newBuilder().setCollection("c").build()).getTaskIds(0);
+    ReportSlotsReply before = f.read(ReportSlots.newBuilder().setNode(ref(node))
+        .setTotalSlots(16).setFreeSlots(16).setListTasks(true).build(), ReportSlotsReply.class);
+    assertEquals(0, before.getExecutingIdsCount(), "nothing assigned yet");
+    scheduleRound();
+    assertEquals(TaskState.EXECUTING, task(compaction).getState());
+    ReportSlotsReply first = f.read(ReportSlots.newBuilder().setNode(ref(node))
+        .setTotalSlots(16).setFreeSlots(8).setListTasks(true).build(), ReportSlotsReply.class);
+    assertEquals(List.of(compaction), first.getExecutingIdsList());
+    assertEquals(List.of(task(compaction)), first.getNewTasksList());
+    assertEquals(java.util.Set.of(f.segment(a), f.segment(b)), java.util.Set.copyOf(first.getInputsList()),
+        "the inputs as they are now");
+    ReportSlotsReply again = f.read(ReportSlots.newBuilder().setNode(ref(node))
+        .setTotalSlots(16).setFreeSlots(8).setListTasks(true).addKnownTaskIds(compaction).build(),
+        ReportSlotsReply.class);
+    assertEquals(List.of(compaction), again.getExecutingIdsList());
+    assertEquals(0, again.getNewTasksCount(), "a known task by id only");
+    assertEquals(0, again.getInputsCount());
+    Session other = f.register("indexnode", "10.0.0.2:1");
+    assertEquals(0, f.read(ReportSlots.newBuilder().setNode(ref(other)).setTotalSlots(16).setFreeSlots(16)
+        .setListTasks(true).build(), ReportSlotsReply.class).getExecutingIdsCount(),
+        "another worker's tasks are not listed");
+    ReportSlots.Builder tooMany = ReportSlots.newBuilder().setNode(ref(node)).setTotalSlots(16).setFreeSlots(16)
+        .setListTasks(true);
+    for (long i = 0; i <= DataTasksReads.MAX_LIMIT; i++) {
+      tooMany.addKnownTaskIds(i);
+    }
+    io.raftcoord.proto.QueryReply refused = f.query(tooMany.build());
+    assertEquals(ErrorCode.INVALID_ARGUMENT, refused.getCode());
+    assertTrue(refused.getMessage().contains("10001 known task ids, at most 10000"), refused.getMessage());
   }
 
   @Test
