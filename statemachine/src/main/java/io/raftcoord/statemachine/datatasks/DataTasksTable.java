@@ -40,6 +40,7 @@ public final class DataTasksTable {
 
   private final TreeMap<Long, Task> tasks = new TreeMap<>();
   private final TreeSet<Long> pipelining = new TreeSet<>();
+  private final java.util.EnumMap<TaskType, TreeSet<Long>> pipeliningByType = new java.util.EnumMap<>(TaskType.class);
   private final Map<Long, TreeSet<Long>> executingByNode = new HashMap<>();
   /** Terminal tasks by when they ended: what the cleaner walks from the oldest. */
   private final TreeMap<Long, TreeSet<Long>> terminalByEnd = new TreeMap<>();
@@ -75,6 +76,7 @@ public final class DataTasksTable {
     this.store = store;
     tasks.clear();
     pipelining.clear();
+    pipeliningByType.clear();
     executingByNode.clear();
     terminalByEnd.clear();
     heldBy.clear();
@@ -242,7 +244,10 @@ public final class DataTasksTable {
       pipeliningBuilds++;
     }
     switch (t.getState()) {
-      case PIPELINING -> pipelining.add(t.getId());
+      case PIPELINING -> {
+        pipelining.add(t.getId());
+        pipeliningByType.computeIfAbsent(t.getType(), x -> new TreeSet<>()).add(t.getId());
+      }
       case EXECUTING -> executingByNode.computeIfAbsent(t.getNode().getServerId(), n -> new TreeSet<>()).add(t.getId());
       case COMPLETED, FAILED, TIMEOUT -> terminalByEnd.computeIfAbsent(t.getEndedMs(), n -> new TreeSet<>()).add(t.getId());
       case TASK_STATE_NONE, CLEANED, UNRECOGNIZED -> { }
@@ -265,7 +270,12 @@ public final class DataTasksTable {
     if (t.getType() == TaskType.INDEX_BUILD && t.getState() == TaskState.PIPELINING) {
       pipeliningBuilds--;
     }
-    pipelining.remove(id);
+    if (pipelining.remove(id)) {
+      TreeSet<Long> same = pipeliningByType.get(t.getType());
+      if (same != null && same.remove(id) && same.isEmpty()) {
+        pipeliningByType.remove(t.getType());
+      }
+    }
     TreeSet<Long> ended = terminalByEnd.get(t.getEndedMs());
     if (ended != null && ended.remove(id) && ended.isEmpty()) {
       terminalByEnd.remove(t.getEndedMs());
@@ -302,6 +312,12 @@ public final class DataTasksTable {
   /** PIPELINING task ids, oldest first: the scheduler's queue. */
   public java.util.NavigableSet<Long> pipelining() {
     return Collections.unmodifiableNavigableSet(pipelining);
+  }
+
+  /** PIPELINING task ids of one type, oldest first. */
+  public java.util.NavigableSet<Long> pipelining(TaskType type) {
+    TreeSet<Long> s = pipeliningByType.get(type);
+    return s == null ? Collections.emptyNavigableSet() : Collections.unmodifiableNavigableSet(s);
   }
 
   /** EXECUTING task ids of one worker. */

@@ -4,6 +4,7 @@ import io.raftcoord.proto.Command;
 import io.raftcoord.proto.datatasks.AssignTasks;
 import io.raftcoord.proto.datatasks.ExpireTasks;
 import io.raftcoord.proto.datatasks.Task;
+import io.raftcoord.proto.datatasks.TaskType;
 import io.raftcoord.proto.datatasks.TaskAssignment;
 import io.raftcoord.proto.session.Session;
 import io.raftcoord.proto.session.SessionRef;
@@ -21,7 +22,7 @@ import java.util.Optional;
  * delay are expired. Apply re-checks every step against the entry's state and clock.
  */
 final class SchedulerDuty implements LeaderDuty {
-  /** Queued tasks looked at per round: the oldest of each type come first anyway. */
+  /** Queued tasks looked at per round, taken in the scheduler's order (type, then age). */
   static final int QUEUE_WINDOW = 16_384;
 
   private final DataTasksTable table;
@@ -53,11 +54,13 @@ final class SchedulerDuty implements LeaderDuty {
     List<TaskScheduler.Worker> workers = table.pipelining().isEmpty() ? List.of() : workers();
     if (workers.stream().anyMatch(w -> w.free() > 0)) {
       List<Task> queue = new ArrayList<>();
-      for (long id : table.pipelining()) {
-        if (queue.size() >= QUEUE_WINDOW) {
-          break;
+      for (TaskType type : TaskScheduler.BY_PRIORITY) {
+        for (long id : table.pipelining(type)) {
+          if (queue.size() >= QUEUE_WINDOW) {
+            break;
+          }
+          queue.add(table.task(id).orElseThrow());
         }
-        queue.add(table.task(id).orElseThrow());
       }
       List<TaskAssignment> assignments = TaskScheduler.assign(queue, workers, max);
       if (!assignments.isEmpty()) {

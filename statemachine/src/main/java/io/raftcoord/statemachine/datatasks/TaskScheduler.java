@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The one scheduler for compaction, index and GC tasks (Milvus's global scheduler): queued tasks,
- * L0 compactions first, then other compactions, index builds and GC, oldest first within a type,
+ * GC first, then L0 compactions, other compactions and index builds, oldest first within a type,
  * each go to the worker with the most free slots that has room for them, preferring workers the
  * task has not failed on. A worker's free slots are what it reported, less what the table says it
  * holds beyond its own count, less what this round gave it. A task larger than any worker's total
@@ -79,13 +79,23 @@ final class TaskScheduler {
     }
   }
 
+  /**
+   * GC comes first: a GC task takes one slot, there is at most one per channel per GC round, and
+   * every other type keeps adding the dropped segments it waits to collect (Milvus collects outside
+   * its scheduler, so builds never hold collection back there either). Behind thousands of queued
+   * builds it would wait forever.
+   */
   static int priority(TaskType type) {
     return switch (type) {
-      case L0_COMPACTION -> 0;
-      case MIX_COMPACTION, SINGLE_COMPACTION -> 1;
-      case INDEX_BUILD -> 2;
-      case GC -> 3;
+      case GC -> 0;
+      case L0_COMPACTION -> 1;
+      case MIX_COMPACTION, SINGLE_COMPACTION -> 2;
+      case INDEX_BUILD -> 3;
       case TASK_TYPE_NONE, UNRECOGNIZED -> 4;
     };
   }
+
+  /** Every task type, in the order the scheduler serves them. */
+  static final List<TaskType> BY_PRIORITY = java.util.Arrays.stream(TaskType.values())
+      .filter(t -> t != TaskType.UNRECOGNIZED).sorted(Comparator.comparingInt(TaskScheduler::priority)).toList();
 }

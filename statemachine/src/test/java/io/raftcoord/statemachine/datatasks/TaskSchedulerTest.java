@@ -113,30 +113,40 @@ class TaskSchedulerTest {
   // ---- order ----
 
   @Test
-  void l0ThenCompactionsThenIndexThenGcOldestFirstWithinAType() {
+  void gcThenL0ThenCompactionsThenIndexOldestFirstWithinAType() {
     List<Task> queue = List.of(
         task(1, TaskType.GC, 1), task(2, TaskType.INDEX_BUILD, 1), task(5, TaskType.MIX_COMPACTION, 4),
         task(3, TaskType.SINGLE_COMPACTION, 4), task(9, TaskType.L0_COMPACTION, 8), task(7, TaskType.L0_COMPACTION, 8),
         task(4, TaskType.INDEX_BUILD, 1), task(0, TaskType.GC, 1));
-    assertEquals(List.of("7->1", "9->1", "3->1", "5->1", "2->1", "4->1", "0->1", "1->1"),
+    assertEquals(List.of("0->1", "1->1", "7->1", "9->1", "3->1", "5->1", "2->1", "4->1"),
         assign(queue, List.of(worker(1, 1000, 1000))));
   }
 
   @Test
   void higherPriorityTasksTakeTheScarceSlotsFirst() {
-    // Eight free: the L0 compaction (8) takes them all even though the GC task is older.
-    List<Task> queue = List.of(task(1, TaskType.GC, 1), task(2, TaskType.INDEX_BUILD, 1),
+    // Eight free: the L0 compaction (8) takes them all even though the index build is older.
+    List<Task> queue = List.of(task(1, TaskType.INDEX_BUILD, 1), task(2, TaskType.INDEX_BUILD, 1),
         task(3, TaskType.L0_COMPACTION, 8));
     assertEquals(List.of("3->1"), assign(queue, List.of(worker(1, 16, 8))));
   }
 
   @Test
+  void aGcTaskIsNotStarvedByQueuedBuilds() {
+    List<Task> queue = new java.util.ArrayList<>();
+    for (long id = 1; id <= 100; id++) {
+      queue.add(task(id, TaskType.INDEX_BUILD, 1));
+    }
+    queue.add(task(101, TaskType.GC, 1));
+    assertEquals(List.of("101->1", "1->1", "2->1"), assign(queue, List.of(worker(1, 3, 3))));
+  }
+
+  @Test
   void priorityRanksTheTypes() {
-    assertEquals(0, TaskScheduler.priority(TaskType.L0_COMPACTION));
-    assertEquals(1, TaskScheduler.priority(TaskType.MIX_COMPACTION));
-    assertEquals(1, TaskScheduler.priority(TaskType.SINGLE_COMPACTION));
-    assertEquals(2, TaskScheduler.priority(TaskType.INDEX_BUILD));
-    assertEquals(3, TaskScheduler.priority(TaskType.GC));
+    assertEquals(0, TaskScheduler.priority(TaskType.GC));
+    assertEquals(1, TaskScheduler.priority(TaskType.L0_COMPACTION));
+    assertEquals(2, TaskScheduler.priority(TaskType.MIX_COMPACTION));
+    assertEquals(2, TaskScheduler.priority(TaskType.SINGLE_COMPACTION));
+    assertEquals(3, TaskScheduler.priority(TaskType.INDEX_BUILD));
   }
 
   // ---- retries ----
