@@ -54,12 +54,21 @@ final class SchedulerDuty implements LeaderDuty {
     List<TaskScheduler.Worker> workers = table.pipelining().isEmpty() ? List.of() : workers();
     if (workers.stream().anyMatch(w -> w.free() > 0)) {
       List<Task> queue = new ArrayList<>();
-      for (TaskType type : TaskScheduler.BY_PRIORITY) {
+      for (TaskType type : TaskScheduler.FIRST) {
         for (long id : table.pipelining(type)) {
           if (queue.size() >= QUEUE_WINDOW) {
             break;
           }
           queue.add(table.task(id).orElseThrow());
+        }
+      }
+      for (long id : table.pipelining()) { // the rest, oldest first
+        if (queue.size() >= QUEUE_WINDOW) {
+          break;
+        }
+        Task t = table.task(id).orElseThrow();
+        if (!TaskScheduler.FIRST.contains(t.getType())) {
+          queue.add(t);
         }
       }
       List<TaskAssignment> assignments = TaskScheduler.assign(queue, workers, max);

@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * The one scheduler for compaction, index and GC tasks (Milvus's global scheduler): queued tasks,
- * GC first, then L0 compactions, other compactions and index builds, oldest first within a type,
+ * GC first, then L0 compactions, then other compactions and index builds together, oldest first,
  * each go to the worker with the most free slots that has room for them, preferring workers the
  * task has not failed on. A worker's free slots are what it reported, less what the table says it
  * holds beyond its own count, less what this round gave it. A task larger than any worker's total
@@ -82,20 +82,20 @@ final class TaskScheduler {
   /**
    * GC comes first: a GC task takes one slot, there is at most one per channel per GC round, and
    * every other type keeps adding the dropped segments it waits to collect (Milvus collects outside
-   * its scheduler, so builds never hold collection back there either). Behind thousands of queued
-   * builds it would wait forever.
+   * its scheduler, so builds never hold collection back there either). L0 compactions next: while
+   * one is queued, its channel takes no other compaction. Mix and single compactions and index
+   * builds share one rank, oldest first: Milvus gives them separate slot pools, so neither starves
+   * the other, and a strict order between them would (mix compactions are planned every round).
    */
   static int priority(TaskType type) {
     return switch (type) {
       case GC -> 0;
       case L0_COMPACTION -> 1;
-      case MIX_COMPACTION, SINGLE_COMPACTION -> 2;
-      case INDEX_BUILD -> 3;
-      case TASK_TYPE_NONE, UNRECOGNIZED -> 4;
+      case MIX_COMPACTION, SINGLE_COMPACTION, INDEX_BUILD -> 2;
+      case TASK_TYPE_NONE, UNRECOGNIZED -> 3;
     };
   }
 
-  /** Every task type, in the order the scheduler serves them. */
-  static final List<TaskType> BY_PRIORITY = java.util.Arrays.stream(TaskType.values())
-      .filter(t -> t != TaskType.UNRECOGNIZED).sorted(Comparator.comparingInt(TaskScheduler::priority)).toList();
+  /** The types ranked ahead of the rest, in the order the scheduler serves them. */
+  static final List<TaskType> FIRST = List.of(TaskType.GC, TaskType.L0_COMPACTION);
 }

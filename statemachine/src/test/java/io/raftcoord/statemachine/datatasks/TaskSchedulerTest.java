@@ -113,13 +113,23 @@ class TaskSchedulerTest {
   // ---- order ----
 
   @Test
-  void gcThenL0ThenCompactionsThenIndexOldestFirstWithinAType() {
+  void gcThenL0ThenCompactionsAndIndexBuildsOldestFirst() {
     List<Task> queue = List.of(
         task(1, TaskType.GC, 1), task(2, TaskType.INDEX_BUILD, 1), task(5, TaskType.MIX_COMPACTION, 4),
         task(3, TaskType.SINGLE_COMPACTION, 4), task(9, TaskType.L0_COMPACTION, 8), task(7, TaskType.L0_COMPACTION, 8),
         task(4, TaskType.INDEX_BUILD, 1), task(0, TaskType.GC, 1));
-    assertEquals(List.of("0->1", "1->1", "7->1", "9->1", "3->1", "5->1", "2->1", "4->1"),
+    assertEquals(List.of("0->1", "1->1", "7->1", "9->1", "2->1", "3->1", "4->1", "5->1"),
         assign(queue, List.of(worker(1, 1000, 1000))));
+  }
+
+  @Test
+  void queuedCompactionsDoNotStarveOlderIndexBuilds() {
+    List<Task> queue = new java.util.ArrayList<>();
+    queue.add(task(1, TaskType.INDEX_BUILD, 1));
+    for (long id = 2; id <= 100; id++) {
+      queue.add(task(id, TaskType.MIX_COMPACTION, 1));
+    }
+    assertEquals(List.of("1->1", "2->1"), assign(queue, List.of(worker(1, 2, 2))));
   }
 
   @Test
@@ -146,7 +156,7 @@ class TaskSchedulerTest {
     assertEquals(1, TaskScheduler.priority(TaskType.L0_COMPACTION));
     assertEquals(2, TaskScheduler.priority(TaskType.MIX_COMPACTION));
     assertEquals(2, TaskScheduler.priority(TaskType.SINGLE_COMPACTION));
-    assertEquals(3, TaskScheduler.priority(TaskType.INDEX_BUILD));
+    assertEquals(2, TaskScheduler.priority(TaskType.INDEX_BUILD));
   }
 
   // ---- retries ----
