@@ -149,7 +149,9 @@
 #   indexed   once every build is done (--drain-timeout), --duration s of planning times with the index planner
 #             walking every segment and finding nothing to build
 # Afterwards the settings are put back, the workers deregister and the collections are dropped (unless --keep). Run
-# it on a fresh quorum with heap to spare, e.g. RAFTCOORD_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseParallelGC" for 1,000,000.
+# it on a fresh quorum with heap to spare, e.g. RAFTCOORD_JAVA_OPTS="-Xms3g -Xmx3g -XX:+UseZGC" for 1,000,000: with
+# the parallel collector, young pauses of 0.45-0.63 s at that heap (two shared cores) outlast the 150-300 ms election
+# timeout, and the leader changes every 20 s or so.
 #
 # failover drives scripts/cluster.sh (leader / kill N / restart N) with the same RAFTCOORD_PEERS
 # and RAFTCOORD_DATA, so run it against a quorum that cluster.sh started. The bench JVM shares the
