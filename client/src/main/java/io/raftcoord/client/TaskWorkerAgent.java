@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * A simulated compaction / index / GC worker: a {@link NodeAgent} session in the {@link #ROLE}
  * role that does a worker's side of the task scheduler's contract. Every poll is one call to the
  * leader that reports its free slots and returns the tasks handed to it, with the segments a
- * compaction reads; it "does" each (instantly, or after a set delay) and reports the result: a mix or single compaction makes one segment holding the inputs'
- * rows less their deletes, an L0 compaction spreads its deletes over its targets by their rows, an
- * index build names one file, a GC task reads the files it would remove and confirms. A refused report (the task moved on, or this
- * epoch is stale) drops the task; one whose outcome is unknown is retried until refused.
+ * compaction reads; it "does" each (instantly, or after a set delay) and reports the result: a
+ * mix or single compaction makes one segment holding the inputs' rows less their deletes, an L0
+ * compaction spreads its deletes over its targets by their rows, an index build names one file, a
+ * GC task reads the files it would remove and confirms. A refused report (the task moved on, or
+ * this epoch is stale) drops the task; one whose outcome is unknown is retried until refused.
  *
  * <p>Invariants: a task is worked on at most once per session; the steps run on the client's
  * agent timer thread and never block. Thread-safe.
@@ -129,6 +130,7 @@ public final class TaskWorkerAgent implements AutoCloseable {
   private void tick() {
     Session s;
     int free;
+    List<Long> known;
     synchronized (lock) {
       if (closed || session == null) {
         return;
@@ -146,12 +148,9 @@ public final class TaskWorkerAgent implements AutoCloseable {
         return;
       }
       pollInFlight = true;
-    }
-    SessionRef ref = SessionClient.ref(s);
-    List<Long> known;
-    synchronized (lock) {
       known = new ArrayList<>(working.keySet());
     }
+    SessionRef ref = SessionClient.ref(s);
     tasks.pollWorkAsync(ref, totalSlots, free, known)
         .whenComplete((reply, err) -> {
           synchronized (lock) {

@@ -151,8 +151,7 @@ public final class DataCoordTable {
 
   public void replay(DataCoordEvent e, StoreBatch sb) {
     switch (e.getKind()) {
-      case SEGMENT_OPENED, SEGMENT_UPDATED, SEGMENT_SEALED, SEGMENT_FLUSHING, SEGMENT_FLUSHED, SEGMENT_DROPPED ->
-        {
+      case SEGMENT_OPENED, SEGMENT_UPDATED, SEGMENT_SEALED, SEGMENT_FLUSHING, SEGMENT_FLUSHED, SEGMENT_DROPPED -> {
         putSegment(e, sb);
         segmentChanged(e.getSegment());
       }

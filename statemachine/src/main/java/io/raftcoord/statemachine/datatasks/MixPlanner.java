@@ -22,11 +22,7 @@ import java.util.TreeMap;
 final class MixPlanner {
   private MixPlanner() {}
 
-  static List<PlannedCompaction> plan(CompactionGroup g, DataTasksSettings s, boolean force, String trigger) {
-    return plan(g, s, force, trigger, Integer.MAX_VALUE);
-  }
-
-  /** As above, packing no more than {@code limit} plans: the candidates it does not reach wait. */
+  /** Packs no more than {@code limit} plans: the candidates it does not reach wait for a later round. */
   static List<PlannedCompaction> plan(CompactionGroup g, DataTasksSettings s, boolean force, String trigger, int limit) {
     List<PlannedCompaction> out = new ArrayList<>();
     long expected = g.expectedBytes();

@@ -89,6 +89,10 @@ final class PendingBuilds implements DataCoordTable.SegmentWatcher {
   }
 
   private void refresh(long segmentId, long indexId) {
+    if (!tasks.indexes().containsKey(indexId)) {
+      byIndex.remove(indexId); // a dropped index's build tasks leave after it: nothing to keep for it
+      return;
+    }
     boolean pending = data.segment(segmentId).filter(IndexControl::buildable).isPresent()
         && !tasks.built(segmentId, indexId) && tasks.buildTask(segmentId, indexId).isEmpty();
     if (pending) {

@@ -29,6 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * small &lt; 500,000, leftover &le; 150,000, expansion cap 1,250,000.
  */
 class CompactionPlannersTest {
+  /** No limit on the plans a call packs (a manual trigger's). */
+  private static final int ALL = Integer.MAX_VALUE;
   private static final long MIB = 1024L * 1024;
   private static final long E = 1_000_000;
   private static final long COLL = 7;
@@ -105,7 +107,7 @@ class CompactionPlannersTest {
   }
 
   private static List<List<Long>> mix(List<Segment> l1, DataTasksSettings s, boolean force) {
-    return inputs(MixPlanner.plan(mixGroup(l1), s, force, "mix"));
+    return inputs(MixPlanner.plan(mixGroup(l1), s, force, "mix", ALL));
   }
 
   private static List<List<Long>> mix(List<Segment> l1) {
@@ -291,7 +293,7 @@ class CompactionPlannersTest {
 
   @Test
   void forcePlanCarriesTheGivenTrigger() {
-    List<PlannedCompaction> plans = MixPlanner.plan(mixGroup(sized(1, 100_000, 100_000)), S, true, "manual");
+    List<PlannedCompaction> plans = MixPlanner.plan(mixGroup(sized(1, 100_000, 100_000)), S, true, "manual", ALL);
     assertEquals(1, plans.size());
     assertEquals("manual", plans.get(0).getTrigger());
   }
@@ -335,7 +337,7 @@ class CompactionPlannersTest {
     List<Segment> view = List.of(
         l1(1, 20, 200_000), l1(2, 10, 200_000), l1(3, 20, 200_000), l1(4, 10, 200_000),
         l1(5, 20, 200_000), l1(6, 10, 200_000), l1(7, 30, 200_000), l1(8, 30, 200_000));
-    List<PlannedCompaction> plans = MixPlanner.plan(mixGroup(view), S, false, "mix");
+    List<PlannedCompaction> plans = MixPlanner.plan(mixGroup(view), S, false, "mix", ALL);
     assertEquals(List.of(10L, 20L), plans.stream().map(PlannedCompaction::getPartitionId).toList());
     assertEquals(List.of(List.of(2L, 4L, 6L), List.of(1L, 3L, 5L)), inputs(plans));
   }
@@ -351,7 +353,7 @@ class CompactionPlannersTest {
 
   @Test
   void mixPlanNamesTypeCollectionPartitionChannelAndTrigger() {
-    PlannedCompaction p = MixPlanner.plan(mixGroup(sized(1, 100_000, 100_000, 100_000)), S, false, "mix").get(0);
+    PlannedCompaction p = MixPlanner.plan(mixGroup(sized(1, 100_000, 100_000, 100_000)), S, false, "mix", ALL).get(0);
     assertEquals(TaskType.MIX_COMPACTION, p.getType());
     assertEquals(COLL, p.getCollectionId());
     assertEquals(PART, p.getPartitionId());
@@ -370,12 +372,12 @@ class CompactionPlannersTest {
       long bytes = 10_000L * (1 + r.nextInt(60));
       view.add(l1b(id, 1 + r.nextInt(3), bytes).setNumRows(r.nextInt(10) == 0 ? 0 : 1).build());
     }
-    List<PlannedCompaction> first = MixPlanner.plan(mixGroup(view), S, false, "mix");
+    List<PlannedCompaction> first = MixPlanner.plan(mixGroup(view), S, false, "mix", ALL);
     assertTrue(first.size() > 3, "the random view should produce several plans");
-    assertEquals(first, MixPlanner.plan(mixGroup(view), S, false, "mix"));
+    assertEquals(first, MixPlanner.plan(mixGroup(view), S, false, "mix", ALL));
     List<Segment> shuffled = new ArrayList<>(view);
     Collections.shuffle(shuffled, new Random(seed + 1));
-    assertEquals(first, MixPlanner.plan(mixGroup(shuffled), S, false, "mix"));
+    assertEquals(first, MixPlanner.plan(mixGroup(shuffled), S, false, "mix", ALL));
   }
 
   // ---- single ----
